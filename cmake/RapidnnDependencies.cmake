@@ -12,7 +12,7 @@ if(NOT TARGET rapidnn_hdf5)
   add_library(rapidnn_hdf5 INTERFACE)
   target_include_directories(rapidnn_hdf5 SYSTEM INTERFACE ${HDF5_C_INCLUDE_DIRS} ${HDF5_INCLUDE_DIRS})
   target_link_libraries(rapidnn_hdf5 INTERFACE ${HDF5_C_LIBRARIES} MPI::MPI_C)
-  target_compile_definitions(rapidnn_hdf5 INTERFACE ${HDF5_C_DEFINITIONS} H5_USE_110_API)
+  target_compile_definitions(rapidnn_hdf5 INTERFACE ${HDF5_C_DEFINITIONS} H5_USE_110_API OMPI_SKIP_MPICXX=1 MPICH_SKIP_MPICXX=1)
   add_library(rapidnn::hdf5 ALIAS rapidnn_hdf5)
 endif()
 
