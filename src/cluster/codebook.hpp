@@ -1,0 +1,34 @@
+#pragma once
+// The result type shared by every 1-D k-means in this module, and the nearest-centroid lookup
+// that turns a value into its code (Section 3.1: "approximating every input operand by its
+// closest representative").
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace rapidnn::cluster {
+
+/// Result of every 1-D k-means (exact DP, fast histogram+Lloyd, Lloyd reference).
+struct Codebook1D {
+  std::vector<double> centroids;      ///< ascending (strictly, for the exact DP)
+  std::vector<std::uint64_t> counts;  ///< points per centroid (nearest-centroid assignment)
+  double wcss = 0;                    ///< within-cluster sum of squares, sum_i (x_i - c(x_i))^2
+  int iterations = 0;                 ///< Lloyd passes that moved the centroids (0 for pure DP)
+  int k() const { return static_cast<int>(centroids.size()); }
+};
+
+/// Index of the nearest centroid; ties (x exactly on a midpoint) go to the lower index.
+/// `sorted_centroids` must be ascending and non-empty. Binary search on the midpoints
+/// (c[i] + c[i+1]) / 2: x goes to the first i with x <= mid(i), else to the last centroid.
+/// Equal neighbouring centroids (tree codebooks with unsplittable nodes) resolve to the lower one.
+inline std::uint32_t nearest_index(std::span<const double> sorted_centroids, double x) {
+  std::size_t lo = 0, hi = sorted_centroids.size() - 1;  // answer in [lo, hi]
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    const double boundary = 0.5 * (sorted_centroids[mid] + sorted_centroids[mid + 1]);
+    if (x <= boundary) hi = mid; else lo = mid + 1;
+  }
+  return static_cast<std::uint32_t>(lo);
+}
+
+}  // namespace rapidnn::cluster
