@@ -123,4 +123,20 @@ std::vector<double> ResultReader::attr_doubles(const std::string& object, const 
   return v;
 }
 
+std::vector<std::string> ResultReader::attr_strings(const std::string& object, const std::string& name) const {
+  H5Handle a = open_attr(object, name);
+  H5Handle s(check_id(H5Aget_space(a.get()), "H5Aget_space"), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(s.get());
+  std::vector<char*> ptrs(static_cast<std::size_t>(std::max<hssize_t>(n, 0)), nullptr);
+  H5Handle t = vlen_string_type();
+  check_status(H5Aread(a.get(), t.get(), ptrs.data()),
+               fmt::format("{}: attribute '{}' of '{}'", path_.string(), name, object));
+  std::vector<std::string> out;
+  for (char* p : ptrs) {
+    out.emplace_back(p != nullptr ? p : "");
+    H5free_memory(p);
+  }
+  return out;
+}
+
 }  // namespace rapidnn::io

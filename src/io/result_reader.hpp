@@ -32,6 +32,7 @@ class ResultReader {
   double attr_double(const std::string& object, const std::string& name) const;
   std::int64_t attr_int(const std::string& object, const std::string& name) const;
   std::vector<double> attr_doubles(const std::string& object, const std::string& name) const;
+  std::vector<std::string> attr_strings(const std::string& object, const std::string& name) const;
   bool has_attr(const std::string& object, const std::string& name) const;
 
   const std::filesystem::path& path() const { return path_; }

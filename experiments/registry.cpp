@@ -1,0 +1,31 @@
+#include "core/error.hpp"
+#include "experiment.hpp"
+
+namespace rapidnn::experiments {
+
+// One factory per driver, defined in experiments/<name>.cpp.
+ExperimentInfo baselines_experiment();
+
+const std::vector<ExperimentInfo>& registry() {
+  static const std::vector<ExperimentInfo> all = {
+      baselines_experiment(),
+  };
+  return all;
+}
+
+const ExperimentInfo& find_experiment(std::string_view name, const std::string& source) {
+  std::string known;
+  for (const auto& e : registry()) {
+    if (e.name == name) return e;
+    known += (known.empty() ? "" : ", ") + e.name;
+  }
+  throw ConfigError(fmt::format("{}: key 'experiment': unknown experiment \"{}\"; known: {}", source, name, known));
+}
+
+std::filesystem::path resolve_path(const std::filesystem::path& config_dir, const std::string& p) {
+  std::filesystem::path path(p);
+  if (path.is_absolute() || p.empty()) return path;
+  return config_dir / path;
+}
+
+}  // namespace rapidnn::experiments
