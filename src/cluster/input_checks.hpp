@@ -1,0 +1,22 @@
+#pragma once
+// Shared bad-input checks of the cluster module, so every entry point reports the same messages:
+//   "<what>: empty input (0 values)"
+//   "<what>: k must be >= 1, got k = <k>"
+//   "<what>: value at index <i> is not finite (<v>)"
+//   "<what>: k = <k> exceeds the number of distinct values (<d>)"
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+namespace rapidnn::cluster::detail {
+
+void check_not_empty(std::size_t n, std::string_view what);
+void check_k_positive(int k, std::string_view what);
+/// Throws on the first non-finite value (lowest index).
+void check_finite(std::span<const float> values, std::string_view what);
+void check_finite(std::span<const double> values, std::string_view what);
+void check_k_distinct(int k, std::size_t distinct, std::string_view what);
+/// Number of distinct values of an ascending sequence.
+std::size_t count_distinct_sorted(std::span<const double> sorted);
+
+}  // namespace rapidnn::cluster::detail
