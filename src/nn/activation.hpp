@@ -20,7 +20,7 @@ class ActivationLayer final : public UnaryLayer {
   Activation function() const { return function_; }
   void forward(const Matrix& in, Matrix& out, const PassContext& ctx) override;
   void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                Matrix& grad_in) override;
+                Matrix* grad_in) override;
 
  private:
   Activation function_;

@@ -18,7 +18,7 @@ class BatchNorm final : public UnaryLayer {
   Matrix& running_var() { return var_; }
   void forward(const Matrix& in, Matrix& out, const PassContext& ctx) override;
   void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                Matrix& grad_in) override;
+                Matrix* grad_in) override;
   std::vector<ParamRef> params() override;
   std::vector<BufferRef> buffers() override;
 

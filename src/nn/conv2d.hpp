@@ -49,12 +49,15 @@ class Conv2D final : public UnaryLayer {
 
   void forward(const Matrix& in, Matrix& out, const PassContext& ctx) override;
   void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                Matrix& grad_in) override;
+                Matrix* grad_in) override;
   std::vector<ParamRef> params() override;
   std::int64_t macs_per_sample() const override;
 
-  /// One sample's patches: (out_h*out_w) x patch_size(), zero where the window hits padding.
-  void im2col(const float* image, Matrix& cols) const;
+  /// One sample's patches (Caffe layout): patch_size() rows x (out_h*out_w) columns written at
+  /// cols[row * ld + col_offset + position], zero where the window hits padding.
+  void im2col(const float* image, float* cols, std::int64_t ld, std::int64_t col_offset) const;
+  /// Adjoint of im2col: accumulates the patch gradients back into one sample's image gradient.
+  void col2im(const float* cols, std::int64_t ld, std::int64_t col_offset, float* image) const;
 
  private:
   Conv2DSpec spec_;

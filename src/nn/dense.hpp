@@ -26,7 +26,7 @@ class Dense final : public UnaryLayer {
 
   void forward(const Matrix& in, Matrix& out, const PassContext& ctx) override;
   void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                Matrix& grad_in) override;
+                Matrix* grad_in) override;
   std::vector<ParamRef> params() override;
   std::int64_t macs_per_sample() const override;
 

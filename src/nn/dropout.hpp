@@ -14,7 +14,7 @@ class Dropout final : public UnaryLayer {
   float rate() const { return rate_; }
   void forward(const Matrix& in, Matrix& out, const PassContext& ctx) override;
   void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                Matrix& grad_in) override;
+                Matrix* grad_in) override;
 
  private:
   float rate_;
@@ -30,7 +30,7 @@ class Flatten final : public UnaryLayer {
   LayerKind kind() const override { return LayerKind::kFlatten; }
   void forward(const Matrix& in, Matrix& out, const PassContext& ctx) override;
   void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                Matrix& grad_in) override;
+                Matrix* grad_in) override;
 };
 
 }  // namespace rapidnn::nn

@@ -55,7 +55,7 @@ struct PassContext {
 struct ParamRef {
   std::string name;  // local to the layer: "weights", "bias", "gamma", "beta"
   Matrix* value = nullptr;
-  Matrix* grad = nullptr;
+  Matrix* grad = nullptr;  // empty until the first backward or Model::zero_grads()
   std::vector<std::int64_t> shape;
 };
 
@@ -85,7 +85,8 @@ class Layer {
   virtual void forward_inputs(std::span<const Matrix* const> inputs, Matrix& out,
                               const PassContext& ctx) = 0;
   /// Given the inputs and output of the last forward and dL/d(out), ADDS parameter gradients
-  /// into the params' grad and WRITES dL/d(input i) into *grad_inputs[i] (resized here).
+  /// into the params' grad (allocating zeroed grads on first use) and WRITES dL/d(input i) into
+  /// *grad_inputs[i] (resized here); a null grad_inputs[i] means that gradient is not needed.
   virtual void backward_inputs(std::span<const Matrix* const> inputs, const Matrix& out,
                                const Matrix& grad_out, std::span<Matrix* const> grad_inputs) = 0;
 
@@ -110,8 +111,9 @@ class Layer {
 class UnaryLayer : public Layer {
  public:
   virtual void forward(const Matrix& in, Matrix& out, const PassContext& ctx) = 0;
+  /// grad_in may be null (input gradient not needed, e.g. the first layer).
   virtual void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                        Matrix& grad_in) = 0;
+                        Matrix* grad_in) = 0;
 
   void forward_inputs(std::span<const Matrix* const> inputs, Matrix& out,
                       const PassContext& ctx) final;
@@ -129,7 +131,7 @@ class InputLayer final : public UnaryLayer {
   LayerKind kind() const override { return LayerKind::kInput; }
   void forward(const Matrix& in, Matrix& out, const PassContext& ctx) override;
   void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                Matrix& grad_in) override;
+                Matrix* grad_in) override;
 };
 
 }  // namespace rapidnn::nn

@@ -21,7 +21,7 @@ class MaxPool2D final : public UnaryLayer {
   void forward(const Matrix& in, Matrix& out, const PassContext& ctx) override;
   /// The gradient goes to the first maximal input of each window.
   void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                Matrix& grad_in) override;
+                Matrix* grad_in) override;
 
  private:
   PoolSpec spec_;
@@ -35,7 +35,7 @@ class AvgPool2D final : public UnaryLayer {
   const PoolSpec& spec() const { return spec_; }
   void forward(const Matrix& in, Matrix& out, const PassContext& ctx) override;
   void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                Matrix& grad_in) override;
+                Matrix* grad_in) override;
 
  private:
   /// Number of cells a window divides by (torch count_include_pad=true, clipped at in+pad).
@@ -49,7 +49,7 @@ class GlobalAvgPool final : public UnaryLayer {
   LayerKind kind() const override { return LayerKind::kGlobalAvgPool; }
   void forward(const Matrix& in, Matrix& out, const PassContext& ctx) override;
   void backward(const Matrix& in, const Matrix& out, const Matrix& grad_out,
-                Matrix& grad_in) override;
+                Matrix* grad_in) override;
 };
 
 }  // namespace rapidnn::nn

@@ -1,8 +1,9 @@
 #pragma once
 // The paper's Table 2 topologies. Weights are initialised from CounterRng(seed,
-// RngDomain::kWeightInit, node id): He-normal N(0, 2/fan_in) for layers followed by ReLU, Glorot
-// uniform U(+-sqrt(6/(fan_in+fan_out))) for the output layer; biases 0; BatchNorm gamma 1, beta
-// 0, mean 0, var 1.
+// RngDomain::kWeightInit, node id << 32 | weight row): He-uniform U(+-sqrt(6/fan_in)) (variance
+// 2/fan_in, He et al. 2015) for hidden Dense/Conv2D layers, Glorot-uniform
+// U(+-sqrt(6/(fan_in+fan_out))) for the output layer; biases 0; BatchNorm gamma 1, beta 0,
+// mean 0, var 1.
 //
 //  "mlp"        IN-512-512-OUT, ReLU, dropout 0.5 after each hidden FC (MNIST/ISOLET/HAR).
 //  "cifar_cnn"  CV 32x3x3, PL 2x2, CV 64x3x3, CV 64x3x3, FC 512, FC OUT ('valid' 3x3 convs,
@@ -28,5 +29,8 @@ Model build(const std::string& name, Shape input, int classes, std::uint64_t see
 /// The input shape the topology was published with (e.g. {3, 224, 224} for the ImageNet models,
 /// {1, 28, 28} for the MLP and CNN on (Fashion-)MNIST).
 Shape default_input(const std::string& name);
+/// (Re-)initialises every Dense/Conv2D of a model as described above (the last node's layer
+/// counts as the output layer).
+void initialize(Model& model, std::uint64_t seed);
 
 }  // namespace rapidnn::nn::zoo
