@@ -31,4 +31,26 @@ inline std::uint32_t nearest_index(std::span<const double> sorted_centroids, dou
   return static_cast<std::uint32_t>(lo);
 }
 
+/// The decision boundaries used by nearest_index: mids[i] = (c[i] + c[i+1]) / 2 (k-1 values).
+inline std::vector<double> centroid_midpoints(std::span<const double> sorted_centroids) {
+  std::vector<double> mids(sorted_centroids.empty() ? 0 : sorted_centroids.size() - 1);
+  for (std::size_t i = 0; i < mids.size(); ++i) mids[i] = 0.5 * (sorted_centroids[i] + sorted_centroids[i + 1]);
+  return mids;
+}
+
+/// Same answer as nearest_index, from precomputed midpoints, without data-dependent branches
+/// (the number of midpoints strictly below x; Khuong & Morin's branch-free lower bound), for the
+/// streaming kernels.
+inline std::uint32_t nearest_index_from_midpoints(std::span<const double> mids, double x) {
+  std::size_t n = mids.size();
+  if (n == 0) return 0;
+  const double* base = mids.data();
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    base = base[half - 1] < x ? base + half : base;
+    n -= half;
+  }
+  return static_cast<std::uint32_t>((base - mids.data()) + (*base < x ? 1 : 0));
+}
+
 }  // namespace rapidnn::cluster

@@ -5,6 +5,8 @@
 // monotone because cost is concave Monge, so the leftmost row minima are nondecreasing in i and
 // one layer is solved with SMAWK in O(n) (or divide and conquer in O(n log n), kept as a second
 // exact method for cross-checking). A plain O(n^2)-per-layer DP is the reference for tests.
+#include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -14,7 +16,14 @@
 
 namespace rapidnn::cluster::detail {
 
-enum class RowMinima { kSmawk, kDivideConquer, kQuadratic };
+/// kBoundedDivideConquer (the default) uses, besides the row monotonicity J[m][i] <= J[m][i+1],
+/// the layer monotonicity J[m-1][i] <= J[m][i] (the start of the last cluster does not move left
+/// when one more cluster is allowed; the bound Ckmeans.1d.dp uses). A layer is first swept from
+/// the last row down with the window [J[m-1][i], J[m][i+1]] (Knuth-Yao style, a few evaluations
+/// per row once m is a few clusters deep); if that sweep exceeds 2 n log2 n evaluations (small m,
+/// adversarial data) the layer falls back to divide and conquer with the lower bound, so the
+/// worst case stays O(n log n) per layer.
+enum class RowMinima { kBoundedDivideConquer, kSmawk, kDivideConquer, kQuadratic };
 
 /// Start index of each of the k clusters of an optimal partition (starts[0] = 0).
 /// Requires 1 <= k <= n (distinctness is the caller's business). Memory: (k-1)*n uint32.
@@ -76,22 +85,33 @@ void smawk(const Layer<Cost>& L, std::size_t base, std::size_t stride, std::size
   }
 }
 
+// Leftmost minimum of row i over columns [jlo, jhi] (jlo <= jhi <= i).
 template <class Cost>
-void divide_conquer(const Layer<Cost>& L, std::size_t ilo, std::size_t ihi, std::size_t jlo,
-                    std::size_t jhi) {
-  // rows [ilo, ihi], columns [jlo, jhi], all inclusive; ilo <= ihi.
-  const std::size_t mid = ilo + (ihi - ilo) / 2;
-  const std::size_t jend = mid < jhi ? mid : jhi;
+inline void row_minimum(const Layer<Cost>& L, std::size_t i, std::size_t jlo, std::size_t jhi) {
+  const auto& end = L.cost.prefix(i + 1);
   std::size_t best = jlo;
-  double best_v = L.at(mid, jlo);
-  for (std::size_t j = jlo + 1; j <= jend; ++j) {
-    const double v = L.at(mid, j);
+  double best_v = L.prev[jlo - 1] + L.cost.eval(jlo, i, end);
+  for (std::size_t j = jlo + 1; j <= jhi; ++j) {
+    const double v = L.prev[j - 1] + L.cost.eval(j, i, end);
     if (v < best_v) { best_v = v; best = j; }
   }
-  L.arg[mid] = static_cast<std::uint32_t>(best);
-  L.cur[mid] = best_v;
-  if (mid > ilo) divide_conquer(L, ilo, mid - 1, jlo, best);
-  if (mid < ihi) divide_conquer(L, mid + 1, ihi, best, jhi);
+  L.arg[i] = static_cast<std::uint32_t>(best);
+  L.cur[i] = best_v;
+}
+
+// Rows [ilo, ihi], columns [jlo, jhi], all inclusive; ilo <= ihi. `lower` (may be null): the
+// previous layer's argmin per row, valid for rows <= lower_max_row.
+template <class Cost>
+void divide_conquer(const Layer<Cost>& L, std::size_t ilo, std::size_t ihi, std::size_t jlo,
+                    std::size_t jhi, const std::uint32_t* lower, std::size_t lower_max_row) {
+  const std::size_t mid = ilo + (ihi - ilo) / 2;
+  const std::size_t jend = mid < jhi ? mid : jhi;
+  std::size_t jbegin = jlo;
+  if (lower != nullptr && mid <= lower_max_row && lower[mid] > jbegin) jbegin = lower[mid] < jend ? lower[mid] : jend;
+  row_minimum(L, mid, jbegin, jend);
+  const std::size_t best = L.arg[mid];
+  if (mid > ilo) divide_conquer(L, ilo, mid - 1, jlo, best, lower, lower_max_row);
+  if (mid < ihi) divide_conquer(L, mid + 1, ihi, best, jhi, lower, lower_max_row);
 }
 
 }  // namespace dp_impl
@@ -110,6 +130,7 @@ std::vector<std::size_t> optimal_starts(const Cost& cost, int k, RowMinima metho
   std::vector<std::uint32_t> arg((K - 1) * n);
   std::vector<std::vector<std::uint32_t>> work(64);  // recursion depth <= log2(n) + 1
   std::vector<std::uint32_t> cols;
+  std::size_t predicted_sweep = std::numeric_limits<std::size_t>::max();
   for (std::size_t m = 1; m < K; ++m) {
     std::uint32_t* arg_m = arg.data() + (m - 1) * n;
     const dp_impl::Layer<Cost> L{cost, prev.data(), cur.data(), arg_m};
@@ -129,7 +150,32 @@ std::vector<std::size_t> optimal_starts(const Cost& cost, int k, RowMinima metho
         cur[i] = best_v;
       }
     } else if (method == RowMinima::kDivideConquer) {
-      dp_impl::divide_conquer(L, imin, imax, m, imax);
+      dp_impl::divide_conquer(L, imin, imax, m, imax, nullptr, 0);
+    } else if (method == RowMinima::kBoundedDivideConquer) {
+      const std::uint32_t* lower = m >= 2 ? arg.data() + (m - 2) * n : nullptr;
+      const std::size_t dc_cost = (imax - imin + 1) * static_cast<std::size_t>(std::bit_width(n));
+      bool swept = false;
+      if (lower != nullptr && predicted_sweep < dc_cost) {
+        std::size_t budget = 2 * dc_cost;
+        swept = true;
+        for (std::size_t i = imax + 1; i-- > imin;) {
+          std::size_t lo = i < imax ? lower[i] : m;  // previous layer covers rows < imax
+          const std::size_t hi = i < imax ? std::min<std::size_t>(i, arg_m[i + 1]) : i;
+          lo = std::clamp(lo, m, hi);
+          const std::size_t width = hi - lo + 1;
+          if (width > budget) { swept = false; break; }
+          budget -= width;
+          dp_impl::row_minimum(L, i, lo, hi);
+        }
+      }
+      if (!swept) dp_impl::divide_conquer(L, imin, imax, m, imax, lower, imax - 1);
+      // What a sweep of this layer would have cost; the next layer's sweep costs about as much
+      // times (m/(m+1))^2 (window ~ i / (m (m+1)) for smooth data), so sweep there only if cheaper.
+      if (lower != nullptr) {
+        std::size_t sweep = imax - m + 1;
+        for (std::size_t i = imin; i < imax; ++i) sweep += arg_m[i + 1] - std::min<std::size_t>(lower[i], arg_m[i + 1]);
+        predicted_sweep = sweep * m * m / ((m + 1) * (m + 1));
+      }
     } else {
       cols.resize(imax - m + 1);
       for (std::size_t j = m; j <= imax; ++j) cols[j - m] = static_cast<std::uint32_t>(j);

@@ -35,7 +35,7 @@ Codebook1D optimal_impl(std::span<const T> values, int k) {
 
 std::vector<std::size_t> optimal_partition_sorted(std::span<const double> sorted, int k) {
   const detail::SegmentCost<false> cost(sorted, {});
-  return detail::optimal_starts(cost, k, detail::RowMinima::kSmawk);
+  return detail::optimal_starts(cost, k, detail::RowMinima::kBoundedDivideConquer);
 }
 
 std::vector<std::size_t> optimal_partition_sorted_reference(std::span<const double> sorted, int k) {
@@ -90,7 +90,7 @@ Codebook1D kmeans1d_weighted_optimal(std::span<const double> sorted_points,
   }
   detail::check_k_distinct(k, sorted_points.size(), what);
   const detail::SegmentCost<true> cost(sorted_points, weights);
-  const auto starts = detail::optimal_starts(cost, k, detail::RowMinima::kSmawk);
+  const auto starts = detail::optimal_starts(cost, k, detail::RowMinima::kBoundedDivideConquer);
   Codebook1D cb;
   const auto K = static_cast<std::size_t>(k);
   cb.centroids.resize(K);

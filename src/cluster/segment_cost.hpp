@@ -27,19 +27,17 @@ class SegmentCost {
       total_wp += w * points[t];
     }
     const long double shift = total_wp / total_w;
-    s1_.resize(n_ + 1);
-    s2_.resize(n_ + 1);
+    s_.resize(n_ + 1);
     if constexpr (kWeighted) w_.resize(n_ + 1); else inv_len_.resize(n_ + 1);
     long double a1 = 0, a2 = 0, aw = 0;
-    s1_[0] = s2_[0] = 0;
+    s_[0] = {0.0, 0.0};
     if constexpr (kWeighted) w_[0] = 0; else inv_len_[0] = 0;
     for (std::size_t t = 0; t < n_; ++t) {
       const long double y = points[t] - shift;
       const long double w = kWeighted ? weights[t] : 1.0L;
       a1 += w * y;
       a2 += w * y * y;
-      s1_[t + 1] = static_cast<double>(a1);
-      s2_[t + 1] = static_cast<double>(a2);
+      s_[t + 1] = {static_cast<double>(a1), static_cast<double>(a2)};
       if constexpr (kWeighted) {
         aw += w;
         w_[t + 1] = static_cast<double>(aw);
@@ -51,9 +49,16 @@ class SegmentCost {
 
   std::size_t size() const { return n_; }
 
-  double operator()(std::size_t j, std::size_t i) const {
-    const double s1 = s1_[i + 1] - s1_[j];
-    const double s2 = s2_[i + 1] - s2_[j];
+  double operator()(std::size_t j, std::size_t i) const { return eval(j, i, s_[i + 1]); }
+
+  /// The prefix sums of row end i (pass prefix(i + 1)) hoisted out of a loop over j.
+  struct Prefix {
+    double s1, s2;
+  };
+  const Prefix& prefix(std::size_t t) const { return s_[t]; }
+  double eval(std::size_t j, std::size_t i, const Prefix& end) const {
+    const double s1 = end.s1 - s_[j].s1;
+    const double s2 = end.s2 - s_[j].s2;
     double c;
     if constexpr (kWeighted) c = s2 - s1 * s1 / (w_[i + 1] - w_[j]);
     else c = s2 - s1 * s1 * inv_len_[i + 1 - j];
@@ -62,7 +67,8 @@ class SegmentCost {
 
  private:
   std::size_t n_;
-  std::vector<double> s1_, s2_, w_, inv_len_;
+  std::vector<Prefix> s_;  // interleaved: one cache line serves both sums
+  std::vector<double> w_, inv_len_;
 };
 
 }  // namespace rapidnn::cluster::detail

@@ -117,16 +117,19 @@ TEST(Kmeans1dOptimal, MatchesBruteForceOverAllSetPartitions) {
   EXPECT_GT(checked, 300);
 }
 
-TEST(Kmeans1dOptimal, SmawkDivideConquerAndQuadraticAgree) {
-  for (std::uint64_t trial = 0; trial < 12; ++trial) {
+TEST(Kmeans1dOptimal, AllRowMinimaMethodsAgreeWithQuadraticReference) {
+  for (std::uint64_t trial = 0; trial < 24; ++trial) {
     const std::size_t n = 50 + 37 * trial;
     auto x = random_values(1000 + trial, n, trial % 4 == 3);
     std::sort(x.begin(), x.end());
-    const int k = static_cast<int>(std::min<std::size_t>(2 + 3 * trial, distinct(x)));
+    const int k = static_cast<int>(std::min<std::size_t>(2 + 3 * trial, distinct(x)));  // up to 71
     const rc::detail::SegmentCost<false> cost(x, {});
     const auto a = rc::detail::optimal_starts(cost, k, rc::detail::RowMinima::kSmawk);
     const auto b = rc::detail::optimal_starts(cost, k, rc::detail::RowMinima::kDivideConquer);
     const auto c = rc::detail::optimal_starts(cost, k, rc::detail::RowMinima::kQuadratic);
+    const auto d = rc::detail::optimal_starts(cost, k, rc::detail::RowMinima::kBoundedDivideConquer);
+    EXPECT_NEAR(rc::codebook_from_partition(x, d).wcss, rc::codebook_from_partition(x, c).wcss,
+                1e-12 * rc::codebook_from_partition(x, c).wcss) << "trial " << trial;
     const auto wa = rc::codebook_from_partition(x, a).wcss;
     const auto wb = rc::codebook_from_partition(x, b).wcss;
     const auto wc = rc::codebook_from_partition(x, c).wcss;
@@ -135,6 +138,7 @@ TEST(Kmeans1dOptimal, SmawkDivideConquerAndQuadraticAgree) {
     if (trial % 4 != 3) {  // distinct continuous values: the optimum is unique
       EXPECT_EQ(a, c) << "trial " << trial;
       EXPECT_EQ(b, c) << "trial " << trial;
+      EXPECT_EQ(d, c) << "trial " << trial;
     }
   }
 }
