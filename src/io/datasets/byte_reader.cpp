@@ -1,7 +1,7 @@
 #include "io/datasets/byte_reader.hpp"
 
 #include <cerrno>
-#include <climits>
+#include <algorithm>
 #include <cstring>
 
 #include <zlib.h>

@@ -1,5 +1,6 @@
 #include "io/datasets/cifar.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/error.hpp"

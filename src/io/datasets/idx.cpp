@@ -1,5 +1,6 @@
 #include "io/datasets/idx.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>

@@ -1,5 +1,6 @@
 #include "io/datasets/uci_text.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string_view>
