@@ -3,6 +3,7 @@
 // that turns a value into its code (Section 3.1: "approximating every input operand by its
 // closest representative").
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -20,7 +21,8 @@ struct Codebook1D {
 /// Index of the nearest centroid; ties (x exactly on a midpoint) go to the lower index.
 /// `sorted_centroids` must be ascending and non-empty. Binary search on the midpoints
 /// (c[i] + c[i+1]) / 2: x goes to the first i with x <= mid(i), else to the last centroid.
-/// Equal neighbouring centroids (tree codebooks with unsplittable nodes) resolve to the lower one.
+/// Equal neighbouring centroids (tree codebooks with unsplittable nodes) are equally near, and
+/// resolve to the lowest index of their run.
 inline std::uint32_t nearest_index(std::span<const double> sorted_centroids, double x) {
   std::size_t lo = 0, hi = sorted_centroids.size() - 1;  // answer in [lo, hi]
   while (lo < hi) {
@@ -28,13 +30,23 @@ inline std::uint32_t nearest_index(std::span<const double> sorted_centroids, dou
     const double boundary = 0.5 * (sorted_centroids[mid] + sorted_centroids[mid + 1]);
     if (x <= boundary) hi = mid; else lo = mid + 1;
   }
+  while (lo > 0 && sorted_centroids[lo - 1] == sorted_centroids[lo]) --lo;
   return static_cast<std::uint32_t>(lo);
 }
 
-/// The decision boundaries used by nearest_index: mids[i] = (c[i] + c[i+1]) / 2 (k-1 values).
+/// The decision boundaries used by nearest_index_from_midpoints: mids[i] = (c[i] + c[i+1]) / 2
+/// (k-1 values). Inside a run of equal centroids the boundary is moved to the run's right end
+/// (the next distinct midpoint, or +inf), so that the run's lowest index wins, as in
+/// nearest_index; the midpoints stay ascending.
 inline std::vector<double> centroid_midpoints(std::span<const double> sorted_centroids) {
   std::vector<double> mids(sorted_centroids.empty() ? 0 : sorted_centroids.size() - 1);
-  for (std::size_t i = 0; i < mids.size(); ++i) mids[i] = 0.5 * (sorted_centroids[i] + sorted_centroids[i + 1]);
+  for (std::size_t i = mids.size(); i-- > 0;) {
+    if (sorted_centroids[i] == sorted_centroids[i + 1]) {
+      mids[i] = i + 1 < mids.size() ? mids[i + 1] : std::numeric_limits<double>::infinity();
+    } else {
+      mids[i] = 0.5 * (sorted_centroids[i] + sorted_centroids[i + 1]);
+    }
+  }
   return mids;
 }
 
@@ -47,7 +59,7 @@ inline std::uint32_t nearest_index_from_midpoints(std::span<const double> mids, 
   const double* base = mids.data();
   while (n > 1) {
     const std::size_t half = n / 2;
-    base = base[half - 1] < x ? base + half : base;
+    base = base[half] < x ? base + half : base;
     n -= half;
   }
   return static_cast<std::uint32_t>((base - mids.data()) + (*base < x ? 1 : 0));

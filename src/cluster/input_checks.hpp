@@ -8,6 +8,8 @@
 #include <span>
 #include <string_view>
 
+#include "cluster/fixed_point_stats.hpp"
+
 namespace rapidnn::cluster::detail {
 
 void check_not_empty(std::size_t n, std::string_view what);
@@ -16,6 +18,12 @@ void check_k_positive(int k, std::string_view what);
 void check_finite(std::span<const float> values, std::string_view what);
 void check_finite(std::span<const double> values, std::string_view what);
 void check_k_distinct(int k, std::size_t distinct, std::string_view what);
+/// value_range with the caller's name in the messages.
+ValueRange checked_value_range(std::span<const float> values, std::string_view what);
+ValueRange checked_value_range(std::span<const double> values, std::string_view what);
+/// kmeans1d_optimal reporting bad input under another entry point's name (kmeans1d_fast's
+/// small-input and few-occupied-bins paths).
+Codebook1D kmeans1d_optimal_as(std::span<const float> values, int k, std::string_view what);
 /// Number of distinct values of an ascending sequence.
 std::size_t count_distinct_sorted(std::span<const double> sorted);
 

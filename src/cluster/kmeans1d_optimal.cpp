@@ -19,19 +19,25 @@ namespace {
 constexpr std::string_view kWhat = "kmeans1d_optimal";
 
 template <class T>
-Codebook1D optimal_impl(std::span<const T> values, int k) {
-  detail::check_not_empty(values.size(), kWhat);
-  detail::check_k_positive(k, kWhat);
-  detail::check_finite(values, kWhat);
+Codebook1D optimal_impl(std::span<const T> values, int k, std::string_view what = kWhat) {
+  detail::check_not_empty(values.size(), what);
+  detail::check_k_positive(k, what);
+  detail::check_finite(values, what);
   std::vector<double> sorted(values.begin(), values.end());
   if (sorted.size() > (1u << 16)) tbb::parallel_sort(sorted.begin(), sorted.end());
   else std::sort(sorted.begin(), sorted.end());
-  detail::check_k_distinct(k, detail::count_distinct_sorted(sorted), kWhat);
+  detail::check_k_distinct(k, detail::count_distinct_sorted(sorted), what);
   const auto starts = optimal_partition_sorted(sorted, k);
   return codebook_from_partition(sorted, starts);
 }
 
 }  // namespace
+
+namespace detail {
+Codebook1D kmeans1d_optimal_as(std::span<const float> values, int k, std::string_view what) {
+  return optimal_impl(values, k, what);
+}
+}  // namespace detail
 
 std::vector<std::size_t> optimal_partition_sorted(std::span<const double> sorted, int k) {
   const detail::SegmentCost<false> cost(sorted, {});

@@ -1,0 +1,196 @@
+#include "cluster/fixed_point_stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_reduce.h>
+
+#include "cluster/input_checks.hpp"
+#include "core/error.hpp"
+
+namespace rapidnn::cluster {
+
+namespace {
+constexpr double kMaxQ = 2147483646.0;  // 2^31 - 2: |q| < 2^31 with room for rounding
+constexpr std::size_t kGrain = std::size_t{1} << 15;
+}  // namespace
+
+FixedPointScale FixedPointScale::from_range(double min_value, double max_value) {
+  RAPIDNN_THROW_IF_NOT(std::isfinite(min_value) && std::isfinite(max_value) && min_value <= max_value,
+                       InvalidArgument, "FixedPointScale: invalid range [{}, {}]", min_value, max_value);
+  FixedPointScale s;
+  s.center = 0.5 * min_value + 0.5 * max_value;
+  const double half = std::max(max_value - s.center, s.center - min_value);
+  s.scale = half > 0 ? kMaxQ / half : 1.0;
+  if (!std::isfinite(s.scale)) s.scale = 1.0;  // half subnormal: every value quantises to ~0
+  return s;
+}
+
+std::int64_t FixedPointScale::quantize(double x) const {
+  // Values outside the global range are a caller bug; clamping keeps the words overflow-free.
+  const double q = std::clamp(std::nearbyint((x - center) * scale), -kMaxQ - 1, kMaxQ + 1);
+  return static_cast<std::int64_t>(q);
+}
+
+double FixedPointScale::to_value(long double q) const {
+  return static_cast<double>(center + q / static_cast<long double>(scale));
+}
+
+namespace {
+template <class T>
+ValueRange value_range_impl(std::span<const T> values, std::string_view what) {
+  detail::check_not_empty(values.size(), what);
+  struct Acc {
+    double lo = INFINITY, hi = -INFINITY;
+    bool bad = false;
+  };
+  const Acc acc = tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, values.size(), kGrain), Acc{},
+      [&](const tbb::blocked_range<std::size_t>& r, Acc a) {
+        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+          const double x = values[i];
+          a.lo = std::min(a.lo, x);
+          a.hi = std::max(a.hi, x);
+          a.bad |= !std::isfinite(x);
+        }
+        return a;
+      },
+      [](Acc a, const Acc& b) {
+        a.lo = std::min(a.lo, b.lo);
+        a.hi = std::max(a.hi, b.hi);
+        a.bad |= b.bad;
+        return a;
+      });
+  if (acc.bad) detail::check_finite(values, what);  // throws, naming the lowest bad index
+  return {acc.lo, acc.hi};
+}
+}  // namespace
+
+namespace detail {
+ValueRange checked_value_range(std::span<const float> values, std::string_view what) { return value_range_impl(values, what); }
+ValueRange checked_value_range(std::span<const double> values, std::string_view what) { return value_range_impl(values, what); }
+}  // namespace detail
+
+ValueRange value_range(std::span<const float> values) { return value_range_impl(values, "value_range"); }
+ValueRange value_range(std::span<const double> values) { return value_range_impl(values, "value_range"); }
+
+ClusterStats& ClusterStats::operator+=(const ClusterStats& other) {
+  RAPIDNN_ASSERT(words_.size() == other.words_.size());
+  for (std::size_t i = 0; i < words_.size(); ++i) words_[i] += other.words_[i];
+  return *this;
+}
+
+__extension__ unsigned __int128 ClusterStats::sum_q2(int c) const {
+  __extension__ using u128 = unsigned __int128;
+  const std::int64_t* w = &words_[static_cast<std::size_t>(c) * kWordsPerCluster];
+  return (static_cast<u128>(static_cast<std::uint64_t>(w[2])) << 31) + static_cast<std::uint64_t>(w[3]);
+}
+
+double ClusterStats::mean(int c, const FixedPointScale& s) const {
+  const std::uint64_t n = count(c);
+  if (n == 0) return s.center;
+  return s.to_value(static_cast<long double>(sum_q(c)) / static_cast<long double>(n));
+}
+
+double ClusterStats::within_ss(int c, const FixedPointScale& s) const {
+  const std::uint64_t n = count(c);
+  if (n == 0) return 0;
+  const long double sq = static_cast<long double>(sum_q2(c));
+  const long double sum = static_cast<long double>(sum_q(c));
+  const long double ss = std::max(0.0L, sq - sum * sum / static_cast<long double>(n));
+  return static_cast<double>(ss / (static_cast<long double>(s.scale) * s.scale));
+}
+
+double ClusterStats::ss_about(int c, double y, const FixedPointScale& s) const {
+  const std::uint64_t n = count(c);
+  if (n == 0) return 0;
+  // sum (q - yq)^2 = [sum q^2 - (sum q)^2 / n] + n (mean_q - yq)^2: the first term carries the
+  // scatter, the second the offset of y from the mean; both non-negative, no big cancellation.
+  const long double sum = static_cast<long double>(sum_q(c));
+  const long double mean_q = sum / static_cast<long double>(n);
+  const long double yq = (static_cast<long double>(y) - s.center) * s.scale;
+  const long double scatter = std::max(0.0L, static_cast<long double>(sum_q2(c)) - sum * mean_q);
+  const long double off = mean_q - yq;
+  return static_cast<double>((scatter + static_cast<long double>(n) * off * off) /
+                             (static_cast<long double>(s.scale) * s.scale));
+}
+
+namespace {
+template <class T>
+void accumulate_impl(std::span<const T> values, std::span<const double> mids, const FixedPointScale& scale,
+                     ClusterStats& stats) {
+  for (const T v : values) {
+    const double x = v;
+    stats.add(static_cast<int>(nearest_index_from_midpoints(mids, x)), scale.quantize(x));
+  }
+}
+
+template <class T>
+ClusterStats cluster_stats_impl(std::span<const T> values, std::span<const double> centroids,
+                                const FixedPointScale& scale) {
+  RAPIDNN_ASSERT(!centroids.empty());
+  const std::vector<double> mids = centroid_midpoints(centroids);
+  const int k = static_cast<int>(centroids.size());
+  return tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, values.size(), kGrain), ClusterStats(k),
+      [&](const tbb::blocked_range<std::size_t>& r, ClusterStats acc) {
+        accumulate_impl(values.subspan(r.begin(), r.size()), std::span<const double>(mids), scale, acc);
+        return acc;
+      },
+      [](ClusterStats a, const ClusterStats& b) {
+        a += b;
+        return a;
+      });
+}
+}  // namespace
+
+void accumulate_cluster_stats(std::span<const float> values, std::span<const double> sorted_centroids,
+                              const FixedPointScale& scale, ClusterStats& stats) {
+  RAPIDNN_ASSERT(stats.k() == static_cast<int>(sorted_centroids.size()));
+  const auto mids = centroid_midpoints(sorted_centroids);
+  accumulate_impl(values, std::span<const double>(mids), scale, stats);
+}
+void accumulate_cluster_stats(std::span<const double> values, std::span<const double> sorted_centroids,
+                              const FixedPointScale& scale, ClusterStats& stats) {
+  RAPIDNN_ASSERT(stats.k() == static_cast<int>(sorted_centroids.size()));
+  const auto mids = centroid_midpoints(sorted_centroids);
+  accumulate_impl(values, std::span<const double>(mids), scale, stats);
+}
+
+ClusterStats cluster_stats(std::span<const float> values, std::span<const double> sorted_centroids,
+                           const FixedPointScale& scale) {
+  return cluster_stats_impl(values, sorted_centroids, scale);
+}
+ClusterStats cluster_stats(std::span<const double> values, std::span<const double> sorted_centroids,
+                           const FixedPointScale& scale) {
+  return cluster_stats_impl(values, sorted_centroids, scale);
+}
+
+std::vector<double> lloyd_update(const ClusterStats& stats, std::span<const double> old_centroids,
+                                 const FixedPointScale& scale) {
+  RAPIDNN_ASSERT(stats.k() == static_cast<int>(old_centroids.size()));
+  std::vector<double> next(old_centroids.begin(), old_centroids.end());
+  for (int c = 0; c < stats.k(); ++c) {
+    if (stats.count(c) > 0) next[static_cast<std::size_t>(c)] = stats.mean(c, scale);
+  }
+  return next;
+}
+
+Codebook1D codebook_from_stats(const ClusterStats& stats, std::span<const double> centroids,
+                               const FixedPointScale& scale, int iterations) {
+  RAPIDNN_ASSERT(stats.k() == static_cast<int>(centroids.size()));
+  Codebook1D cb;
+  cb.centroids.assign(centroids.begin(), centroids.end());
+  cb.counts.resize(centroids.size());
+  long double wcss = 0;
+  for (int c = 0; c < stats.k(); ++c) {
+    cb.counts[static_cast<std::size_t>(c)] = stats.count(c);
+    wcss += stats.ss_about(c, centroids[static_cast<std::size_t>(c)], scale);
+  }
+  cb.wcss = static_cast<double>(wcss);
+  cb.iterations = iterations;
+  return cb;
+}
+
+}  // namespace rapidnn::cluster
