@@ -5,10 +5,12 @@ namespace rapidnn::experiments {
 
 // One factory per driver, defined in experiments/<name>.cpp.
 ExperimentInfo baselines_experiment();
+ExperimentInfo ndcam_variation_experiment();
 
 const std::vector<ExperimentInfo>& registry() {
   static const std::vector<ExperimentInfo> all = {
       baselines_experiment(),
+      ndcam_variation_experiment(),
   };
   return all;
 }
