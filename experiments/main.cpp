@@ -41,7 +41,7 @@ LoadedConfig load_config(const par::Communicator& comm, const std::string& path)
     if (comm.is_root()) text = ConfigDocument::read_text(path);
   });
   comm.bcast(text);
-  LoadedConfig loaded{ConfigDocument::parse("", path)};
+  LoadedConfig loaded{ConfigDocument::parse("", path), nullptr, nullptr, 1, {}};
   par::coordinated(comm, [&] {
     loaded.doc = ConfigDocument::parse(text, path);
     auto root = loaded.doc.root();

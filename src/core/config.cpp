@@ -278,7 +278,8 @@ void ConfigDocument::check_unknown_keys() const {
 
 std::string ConfigDocument::effective_text() const {
   std::ostringstream ss;
-  ss << toml::toml_formatter{*effective_};
+  // Relaxed precision prints 0.05 rather than 0.050000000000000003 (digits10, not max_digits10).
+  ss << toml::toml_formatter{*effective_, toml::toml_formatter::default_flags | toml::format_flags::relaxed_float_precision};
   return ss.str();
 }
 
