@@ -1,0 +1,172 @@
+// bench_kmeans: 1-D k-means on 10M Laplace(0,1) values (1M with --quick), k = 16 and 64.
+// Prints, all measured in this run:
+//   * the read bandwidth of streaming over the same data (best of several parallel sums),
+//   * our exact DP and fast (histogram + DP + Lloyd) times and WCSS,
+//   * scikit-learn KMeans (n_init=1, /usr/bin/python3) on the same values: fit time, its WCSS
+//     recomputed here in long double, and the ratios,
+//   * the fast path's time as a multiple of 3 streaming passes at the measured bandwidth.
+// Options: --quick (1M values), --no-exact, --no-sklearn, --n N.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
+#include <tbb/info.h>
+
+#include "cluster/cluster.hpp"
+#include "core/rng.hpp"
+
+namespace rc = rapidnn::cluster;
+
+namespace {
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::vector<float> laplace_values(std::size_t n, std::uint64_t seed) {
+  constexpr std::size_t kBlock = 4096;  // one counter stream per block, keyed by block index
+  std::vector<float> v(n);
+  tbb::parallel_for(std::size_t{0}, (n + kBlock - 1) / kBlock, [&](std::size_t b) {
+    rapidnn::CounterRng rng(seed, rapidnn::RngDomain::kSyntheticData, b);
+    for (std::size_t i = b * kBlock; i < std::min(n, (b + 1) * kBlock); ++i) v[i] = static_cast<float>(rng.laplace(1.0));
+  });
+  return v;
+}
+
+// Best-of-5 parallel streaming read of the data (sum of the floats): bytes / second.
+double stream_bandwidth(const std::vector<float>& v) {
+  double best = 1e30;
+  volatile double sink = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    const double t0 = now_s();
+    const double s = tbb::parallel_reduce(
+        tbb::blocked_range<std::size_t>(0, v.size(), 1 << 16), 0.0,
+        [&](const tbb::blocked_range<std::size_t>& r, double acc) {
+          float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          std::size_t i = r.begin();
+          for (; i + 4 <= r.end(); i += 4) { a0 += v[i]; a1 += v[i + 1]; a2 += v[i + 2]; a3 += v[i + 3]; }
+          for (; i < r.end(); ++i) a0 += v[i];
+          return acc + a0 + a1 + a2 + a3;
+        },
+        [](double a, double b) { return a + b; });
+    best = std::min(best, now_s() - t0);
+    sink = sink + s;
+  }
+  return static_cast<double>(v.size() * sizeof(float)) / best;
+}
+
+// WCSS of arbitrary centroids under nearest assignment, in long double (parallel, fixed chunks).
+double wcss_of(const std::vector<float>& v, std::vector<double> c) {
+  std::sort(c.begin(), c.end());
+  return static_cast<double>(tbb::parallel_reduce(
+      tbb::blocked_range<std::size_t>(0, v.size(), 1 << 16), 0.0L,
+      [&](const tbb::blocked_range<std::size_t>& r, long double acc) {
+        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+          const long double d = static_cast<long double>(v[i]) - c[rc::nearest_index(c, v[i])];
+          acc += d * d;
+        }
+        return acc;
+      },
+      [](long double a, long double b) { return a + b; }));
+}
+
+struct SklearnResult {
+  bool ok = false;
+  double fit_s = 0, inertia = 0, wcss = 0;
+  int n_iter = 0;
+};
+
+SklearnResult run_sklearn(const std::string& values_path, int k, const std::vector<float>& v) {
+  SklearnResult r;
+  const std::string out_path = values_path + ".centroids";
+  const std::string cmd = std::string("/usr/bin/python3 ") + RAPIDNN_KMEANS_SKLEARN_SCRIPT + " " + values_path + " " +
+                          std::to_string(k) + " " + out_path;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char line[512] = {0};
+  const bool got = std::fgets(line, sizeof line, p) != nullptr;
+  const int rc_status = pclose(p);
+  if (!got || rc_status != 0) return r;
+  if (std::sscanf(line, "fit_s=%lf inertia=%lf n_iter=%d", &r.fit_s, &r.inertia, &r.n_iter) != 3) return r;
+  std::ifstream in(out_path, std::ios::binary);
+  std::vector<double> c(static_cast<std::size_t>(k));
+  in.read(reinterpret_cast<char*>(c.data()), static_cast<std::streamsize>(c.size() * sizeof(double)));
+  if (!in) return r;
+  std::remove(out_path.c_str());
+  r.wcss = wcss_of(v, c);
+  r.ok = true;
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t n = 10'000'000;
+  bool exact = true, sklearn = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--quick") n = 1'000'000;
+    else if (a == "--no-exact") exact = false;
+    else if (a == "--no-sklearn") sklearn = false;
+    else if (a == "--n" && i + 1 < argc) n = std::stoull(argv[++i]);
+    else {
+      std::fprintf(stderr, "usage: bench_kmeans [--quick] [--no-exact] [--no-sklearn] [--n N]\n");
+      return 2;
+    }
+  }
+  std::printf("bench_kmeans: n = %zu Laplace(0,1) float32 values, threads = %d\n", n,
+              tbb::info::default_concurrency());
+  const std::vector<float> v = laplace_values(n, 20240601);
+  const double bw = stream_bandwidth(v);
+  const double bytes = static_cast<double>(n * sizeof(float));
+  const double floor3_s = 3 * bytes / bw;
+  std::printf("stream read bandwidth over the data: %.2f GB/s; 3-pass floor = %.4f s\n", bw / 1e9, floor3_s);
+
+  std::string values_path;
+  if (sklearn) {
+    const char* tmp = std::getenv("TMPDIR");
+    values_path = std::string(tmp != nullptr ? tmp : "/tmp") + "/bench_kmeans_values_" + std::to_string(n) + ".f32";
+    std::ofstream out(values_path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(bytes));
+  }
+
+  for (const int k : {16, 64}) {
+    std::printf("\n-- k = %d --\n", k);
+    double exact_wcss = NAN;
+    if (exact) {
+      const double t0 = now_s();
+      const auto cb = rc::kmeans1d_optimal(std::span<const float>(v), k);
+      const double dt = now_s() - t0;
+      exact_wcss = cb.wcss;
+      std::printf("exact DP      : %9.4f s  WCSS %.9g\n", dt, cb.wcss);
+    }
+    const double t0 = now_s();
+    const auto fast = rc::kmeans1d_fast(std::span<const float>(v), k);
+    const double fast_s = now_s() - t0;
+    std::printf("fast          : %9.4f s  WCSS %.9g  (Lloyd steps %d)", fast_s, fast.wcss, fast.iterations);
+    if (exact) std::printf("  WCSS/exact - 1 = %.3e", fast.wcss / exact_wcss - 1);
+    std::printf("\nfast vs 3-pass bandwidth floor: %.2fx\n", fast_s / floor3_s);
+    if (sklearn) {
+      const auto sk = run_sklearn(values_path, k, v);
+      if (!sk.ok) {
+        std::printf("sklearn       : FAILED to run (%s)\n", RAPIDNN_KMEANS_SKLEARN_SCRIPT);
+      } else {
+        std::printf("sklearn KMeans: %9.4f s  WCSS %.9g (its float32 inertia %.9g, %d iterations)\n", sk.fit_s,
+                    sk.wcss, sk.inertia, sk.n_iter);
+        std::printf("speedup fast vs sklearn: %.1fx; WCSS fast/sklearn = %.6f%s\n", sk.fit_s / fast_s,
+                    fast.wcss / sk.wcss, fast.wcss <= sk.wcss ? " (equal or lower)" : " (HIGHER)");
+        if (exact) std::printf("WCSS sklearn/exact - 1 = %.3e\n", sk.wcss / exact_wcss - 1);
+      }
+    }
+  }
+  if (sklearn) std::remove(values_path.c_str());
+  return 0;
+}
