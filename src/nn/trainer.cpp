@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/rng.hpp"
 #include "nn/loss.hpp"
+#include "nn/parallel.hpp"
 
 namespace rapidnn::nn {
 
@@ -49,7 +50,8 @@ Trainer::StepStats Trainer::step(const Matrix& batch, std::span<const int> batch
                                  const PassContext& ctx) {
   std::vector<Model::NodeParam> params = model_.params();
   RAPIDNN_ASSERT(params.size() == velocity_.size());
-  model_.zero_grads();
+  if (!grads_zero_) model_.zero_grads();
+  grads_zero_ = false;
 
   // Straight-through projection: forward/backward see projected weights, the update goes to
   // the saved full-precision ones.
@@ -76,18 +78,29 @@ Trainer::StepStats Trainer::step(const Matrix& batch, std::span<const int> batch
     }
   }
 
-  const float m = options_.sgd.momentum, wd = options_.sgd.weight_decay;
+  // v <- m*v + g (+ wd*w); w <- w - lr*v; then g <- 0 for the next step, all in one pass over
+  // each tensor while it is in cache, split over row chunks.
+  const float m = options_.sgd.momentum, wd = options_.sgd.weight_decay, lr = lr_;
   for (std::size_t i = 0; i < params.size(); ++i) {
     Matrix& w = *params[i].param.value;
     Matrix& v = velocity_[i];
-    const Matrix& g = *params[i].param.grad;
-    if (wd > 0.0f && is_weight(model_.layer(params[i].node), params[i].param)) {
-      v = m * v + g + wd * w;
-    } else {
-      v = m * v + g;
-    }
-    w -= lr_ * v;
+    Matrix& g = *params[i].param.grad;
+    const bool decay = wd > 0.0f && is_weight(model_.layer(params[i].node), params[i].param);
+    detail::parallel_chunks(w.rows(), detail::row_grain(w.cols()), [&](std::int64_t b,
+                                                                       std::int64_t e) {
+      auto vb = v.middleRows(b, e - b).array();
+      auto gb = g.middleRows(b, e - b).array();
+      auto wb = w.middleRows(b, e - b).array();
+      if (decay) {
+        vb = m * vb + gb + wd * wb;
+      } else {
+        vb = m * vb + gb;
+      }
+      wb -= lr * vb;
+      gb = 0.0f;
+    });
   }
+  grads_zero_ = true;
   return {loss.loss_sum, loss.errors};
 }
 

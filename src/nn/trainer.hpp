@@ -87,6 +87,7 @@ class Trainer {
   TrainOptions options_;
   float lr_;
   std::vector<Matrix> velocity_;  // one per Model::params() entry
+  bool grads_zero_ = false;       // the last update left every gradient zeroed
 };
 
 /// Loss and error of the model on (x, labels), forwarded in batches (inference mode, each
