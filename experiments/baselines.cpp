@@ -78,7 +78,8 @@ class Baselines final : public Experiment {
       log_info(fmt::format("baselines: training '{}' ({} on {}, {} train / {} test samples, {} epochs) on rank {}",
                            r.name, r.topology, r.data.dataset, data.train.n, data.test.n, r.train.epochs, comm.rank()));
       nn::Trainer trainer(model, r.train);
-      Progress progress("train " + r.name, static_cast<std::uint64_t>(r.train.epochs), true, 0.0);
+      // Progress comes from rank 0 only (DESIGN.md); runs trained elsewhere report when gathered.
+      Progress progress("train " + r.name, static_cast<std::uint64_t>(r.train.epochs), comm.is_root(), 1.0);
       auto& o = outcomes_[i];
       const auto t0 = std::chrono::steady_clock::now();
       for (int e = 0; e < r.train.epochs; ++e) {

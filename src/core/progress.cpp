@@ -27,7 +27,7 @@ std::string Progress::format_line(const std::string& what, std::uint64_t done, s
 
 void Progress::advance(std::uint64_t n) {
   done_ += n;
-  if (!enabled_) return;
+  if (!enabled_ || done_ >= total_) return;  // the last line is finish()'s
   const auto now = std::chrono::steady_clock::now();
   if (std::chrono::duration<double>(now - last_print_).count() < min_interval_s_) return;
   last_print_ = now;
