@@ -6,11 +6,13 @@ namespace rapidnn::experiments {
 // One factory per driver, defined in experiments/<name>.cpp.
 ExperimentInfo baselines_experiment();
 ExperimentInfo ndcam_variation_experiment();
+ExperimentInfo accelerator_experiment();
 
 const std::vector<ExperimentInfo>& registry() {
   static const std::vector<ExperimentInfo> all = {
       baselines_experiment(),
       ndcam_variation_experiment(),
+      accelerator_experiment(),
   };
   return all;
 }

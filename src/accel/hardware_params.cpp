@@ -34,6 +34,8 @@ constexpr Spec kSpecs[] = {
     {"encoder_am_area_um2", &HardwareParams::encoder_am_area_um2, 0.0, 1e9, "Table 1 (64 rows)"},
     {"encoder_am_power_w", &HardwareParams::encoder_am_power_w, 0.0, 1e3, "Table 1 (0.2 mW)"},
     {"encoder_am_ref_rows", &HardwareParams::encoder_am_ref_rows, 1, 1e9, "Table 1 (64 rows)"},
+    {"table_power_exponent", &HardwareParams::table_power_exponent, 0.0, 2.0,
+     "assumption: power scales with (table rows / Table 1 rows)^x, x = 1 (area always scales linearly)"},
     {"rna_other_area_um2", &HardwareParams::rna_other_area_um2, 0.0, 1e9,
      "Table 1 lists none (parts sum to 3,841 um2)"},
     {"rna_other_power_w", &HardwareParams::rna_other_power_w, 0.0, 1e3,

@@ -29,6 +29,8 @@ struct HardwareParams {
   double encoder_am_area_um2 = 83.2;     // Table 1: encoder AM, 64 rows
   double encoder_am_power_w = 0.2e-3;    // Table 1
   double encoder_am_ref_rows = 64;       // Table 1 (u = 64 rows)
+  double table_power_exponent = 1.0;     // assumption: block power ~ (rows / reference rows)^x;
+                                         // 1 = every table row draws power, 0 = Table 1 power as is
   double rna_other_area_um2 = 0.0;       // Table 1 lists no other RNA circuit (sum = 3,841 um2)
   double rna_other_power_w = 0.0;        // Table 1 (sum = 4.8 mW)
   // --- tile and chip, Table 1 ---

@@ -71,11 +71,12 @@ RnaBlocks rna_blocks(const CodebookSizes& cb, const HardwareParams& hw) {
   const double counters = products / hw.counter_ref_count;
   const double act = static_cast<double>(cb.q) / hw.activation_am_ref_rows;
   const double enc = static_cast<double>(cb.u) / hw.encoder_am_ref_rows;
+  const double x = hw.table_power_exponent;
   RnaBlocks b{};
-  b.crossbar_w = hw.crossbar_power_w * xbar;
-  b.counter_w = hw.counter_power_w * counters;
-  b.activation_w = hw.activation_am_power_w * act;
-  b.encoder_w = hw.encoder_am_power_w * enc;
+  b.crossbar_w = hw.crossbar_power_w * std::pow(xbar, x);
+  b.counter_w = hw.counter_power_w * std::pow(counters, x);
+  b.activation_w = hw.activation_am_power_w * std::pow(act, x);
+  b.encoder_w = hw.encoder_am_power_w * std::pow(enc, x);
   b.other_w = hw.rna_other_power_w;
   b.crossbar_um2 = hw.crossbar_area_um2 * xbar;
   b.counter_um2 = hw.counter_area_um2 * counters;

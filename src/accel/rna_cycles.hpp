@@ -91,7 +91,8 @@ struct RnaBlocks {
   double area_um2() const { return crossbar_um2 + counter_um2 + activation_um2 + encoder_um2 + other_um2; }
 };
 
-/// Table 1 blocks scaled linearly with their table rows: crossbar and counters with the w*u
+/// Table 1 blocks scaled with their table rows (area linearly, power with exponent
+/// table_power_exponent, default 1): crossbar and counters with the w*u
 /// products (reference 1K), activation AM with q (reference 64), encoder AM with u (reference 64).
 RnaBlocks rna_blocks(const CodebookSizes& cb, const HardwareParams& hw);
 

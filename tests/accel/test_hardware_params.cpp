@@ -60,7 +60,7 @@ TEST(HardwareParams, ErrorsNameKeyWithUnitAndRange) {
                             "counter_ref_count, crossbar_area_um2, crossbar_power_w, crossbar_ref_products, "
                             "csa_stage_cycles, encoder_am_area_um2, encoder_am_power_w, encoder_am_ref_rows, "
                             "ndcam_bits_per_stage, ndcam_cycles_per_stage, ndcam_search_energy_j, "
-                            "rna_other_area_um2, rna_other_power_w, rnas_per_tile, tiles_per_chip, "
+                            "rna_other_area_um2, rna_other_power_w, rnas_per_tile, table_power_exponent, tiles_per_chip, "
                             "transfer_cycles_per_bit"));
   EXPECT_EQ(load_error("[hardware]\nadder_bits = 8\n"),
             "acc.toml:2:14: key 'hardware.adder_bits': adder_bits (8 bit) must be at least counter_bits (12 bit): "

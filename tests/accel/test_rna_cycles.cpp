@@ -95,3 +95,11 @@ TEST(NeuronCycles, RejectsBadCodebooks) {
     EXPECT_STREQ(e.what(), "codebook sizes must be w >= 1, u >= 1, q >= 2; got w = 0, u = 4, q = 64");
   }
 }
+
+TEST(RnaBlocks, PowerExponentZeroKeepsTable1Power) {
+  HardwareParams hw;
+  hw.table_power_exponent = 0.0;
+  const RnaBlocks b = rna_blocks(CodebookSizes{4, 4, 64}, hw);
+  EXPECT_DOUBLE_EQ(b.power_w(), 4.8e-3);                    // Table 1 power regardless of rows
+  EXPECT_DOUBLE_EQ(b.crossbar_um2, 3136.0 * 16.0 / 1024.0);  // area still follows the rows
+}
