@@ -130,6 +130,32 @@ int main(int argc, char** argv) {
   const double floor3_s = 3 * bytes / bw;
   std::printf("stream read bandwidth over the data: %.2f GB/s; 3-pass floor = %.4f s\n", bw / 1e9, floor3_s);
 
+  {
+    // Per-pass cost of the streaming kernels the fast path is made of (best of 3 each).
+    auto best_of = [](auto&& f) {
+      double best = 1e30;
+      for (int r = 0; r < 3; ++r) {
+        const double t0 = now_s();
+        f();
+        best = std::min(best, now_s() - t0);
+      }
+      return best;
+    };
+    const std::span<const float> sv(v);
+    const auto range = rc::value_range(sv);
+    const double t_range = best_of([&] { (void)rc::value_range(sv); });
+    const double t_hist = best_of([&] {
+      auto h = rc::make_histogram(range.min, range.max, 1 << 16);
+      rc::accumulate_histogram(sv, h);
+    });
+    const auto scale = rc::FixedPointScale::from_range(range.min, range.max);
+    std::vector<double> c64(64);
+    for (int i = 0; i < 64; ++i) c64[i] = range.min + (range.max - range.min) * (i + 0.5) / 64;
+    const double t_stats = best_of([&] { (void)rc::cluster_stats(sv, c64, scale); });
+    std::printf("passes over the data: min/max %.4f s (%.1f GB/s), histogram %.4f s, k=64 stats %.4f s\n", t_range,
+                bytes / t_range / 1e9, t_hist, t_stats);
+  }
+
   std::string values_path;
   if (sklearn) {
     const char* tmp = std::getenv("TMPDIR");

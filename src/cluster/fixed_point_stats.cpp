@@ -7,6 +7,7 @@
 #include <tbb/parallel_reduce.h>
 
 #include "cluster/input_checks.hpp"
+#include "cluster/nearest_lookup.hpp"
 #include "core/error.hpp"
 
 namespace rapidnn::cluster {
@@ -27,11 +28,6 @@ FixedPointScale FixedPointScale::from_range(double min_value, double max_value) 
   return s;
 }
 
-std::int64_t FixedPointScale::quantize(double x) const {
-  // Values outside the global range are a caller bug; clamping keeps the words overflow-free.
-  const double q = std::clamp(std::nearbyint((x - center) * scale), -kMaxQ - 1, kMaxQ + 1);
-  return static_cast<std::int64_t>(q);
-}
 
 double FixedPointScale::to_value(long double q) const {
   return static_cast<double>(center + q / static_cast<long double>(scale));
@@ -45,15 +41,22 @@ ValueRange value_range_impl(std::span<const T> values, std::string_view what) {
     double lo = INFINITY, hi = -INFINITY;
     bool bad = false;
   };
+  // Branch-free body that the compiler vectorises: plain compare-selects for min/max and
+  // (x - x) != 0, which is true exactly for NaN and +-Inf.
   const Acc acc = tbb::parallel_reduce(
       tbb::blocked_range<std::size_t>(0, values.size(), kGrain), Acc{},
       [&](const tbb::blocked_range<std::size_t>& r, Acc a) {
+        T lo = values[r.begin()], hi = lo;
+        int bad = 0;
         for (std::size_t i = r.begin(); i != r.end(); ++i) {
-          const double x = values[i];
-          a.lo = std::min(a.lo, x);
-          a.hi = std::max(a.hi, x);
-          a.bad |= !std::isfinite(x);
+          const T x = values[i];
+          lo = x < lo ? x : lo;
+          hi = x > hi ? x : hi;
+          bad |= (x - x) != 0 ? 1 : 0;
         }
+        a.lo = std::min<double>(a.lo, lo);
+        a.hi = std::max<double>(a.hi, hi);
+        a.bad = a.bad || bad != 0;
         return a;
       },
       [](Acc a, const Acc& b) {
@@ -118,24 +121,30 @@ double ClusterStats::ss_about(int c, double y, const FixedPointScale& s) const {
 
 namespace {
 template <class T>
-void accumulate_impl(std::span<const T> values, std::span<const double> mids, const FixedPointScale& scale,
+void accumulate_impl(std::span<const T> values, const NearestLookup& nearest, const FixedPointScale& scale,
                      ClusterStats& stats) {
   for (const T v : values) {
     const double x = v;
-    stats.add(static_cast<int>(nearest_index_from_midpoints(mids, x)), scale.quantize(x));
+    stats.add(static_cast<int>(nearest(x)), scale.quantize(x));
   }
+}
+
+// The lookup grid spans the range the scale was built for.
+NearestLookup make_lookup(std::span<const double> centroids, const FixedPointScale& s) {
+  const double half = kMaxQ / s.scale;
+  return NearestLookup(centroids, s.center - half, s.center + half);
 }
 
 template <class T>
 ClusterStats cluster_stats_impl(std::span<const T> values, std::span<const double> centroids,
                                 const FixedPointScale& scale) {
   RAPIDNN_ASSERT(!centroids.empty());
-  const std::vector<double> mids = centroid_midpoints(centroids);
+  const NearestLookup nearest = make_lookup(centroids, scale);
   const int k = static_cast<int>(centroids.size());
   return tbb::parallel_reduce(
       tbb::blocked_range<std::size_t>(0, values.size(), kGrain), ClusterStats(k),
       [&](const tbb::blocked_range<std::size_t>& r, ClusterStats acc) {
-        accumulate_impl(values.subspan(r.begin(), r.size()), std::span<const double>(mids), scale, acc);
+        accumulate_impl(values.subspan(r.begin(), r.size()), nearest, scale, acc);
         return acc;
       },
       [](ClusterStats a, const ClusterStats& b) {
@@ -148,14 +157,12 @@ ClusterStats cluster_stats_impl(std::span<const T> values, std::span<const doubl
 void accumulate_cluster_stats(std::span<const float> values, std::span<const double> sorted_centroids,
                               const FixedPointScale& scale, ClusterStats& stats) {
   RAPIDNN_ASSERT(stats.k() == static_cast<int>(sorted_centroids.size()));
-  const auto mids = centroid_midpoints(sorted_centroids);
-  accumulate_impl(values, std::span<const double>(mids), scale, stats);
+  accumulate_impl(values, make_lookup(sorted_centroids, scale), scale, stats);
 }
 void accumulate_cluster_stats(std::span<const double> values, std::span<const double> sorted_centroids,
                               const FixedPointScale& scale, ClusterStats& stats) {
   RAPIDNN_ASSERT(stats.k() == static_cast<int>(sorted_centroids.size()));
-  const auto mids = centroid_midpoints(sorted_centroids);
-  accumulate_impl(values, std::span<const double>(mids), scale, stats);
+  accumulate_impl(values, make_lookup(sorted_centroids, scale), scale, stats);
 }
 
 ClusterStats cluster_stats(std::span<const float> values, std::span<const double> sorted_centroids,

@@ -8,6 +8,7 @@
 #include "cluster/histogram.hpp"
 #include "cluster/input_checks.hpp"
 #include "cluster/kmeans1d_optimal.hpp"
+#include "cluster/weighted_lloyd.hpp"
 #include "core/error.hpp"
 
 namespace rapidnn::cluster {
@@ -33,22 +34,65 @@ Codebook1D kmeans1d_fast(std::span<const float> values, int k, const FastKMeansP
     // distinct values (it throws the usual message if not).
     return detail::kmeans1d_optimal_as(values, k, what);
   }
-  // Optimal partition among those that do not cut a bin.
-  std::vector<double> centroids = kmeans1d_weighted_optimal(points, weights, k).centroids;
+  // Step 3: exact DP on at most dp_points groups of consecutive non-empty bins (equal numbers of
+  // bins per group): the optimal partition among those that do not cut a group.
+  const std::size_t groups = std::max<std::size_t>(static_cast<std::size_t>(std::max(params.dp_points, 1)),
+                                                   static_cast<std::size_t>(k));
+  std::vector<double> centroids;
+  if (points.size() <= groups) {
+    centroids = kmeans1d_weighted_optimal(points, weights, k).centroids;
+  } else {
+    std::vector<double> gp(groups), gw(groups);
+    for (std::size_t g = 0; g < groups; ++g) {
+      const std::size_t b = g * points.size() / groups, e = (g + 1) * points.size() / groups;
+      long double w = 0, wp = 0;
+      for (std::size_t t = b; t < e; ++t) {
+        w += weights[t];
+        wp += static_cast<long double>(weights[t]) * points[t];
+      }
+      gw[g] = static_cast<double>(w);
+      gp[g] = static_cast<double>(wp / w);
+    }
+    // Group means are strictly ascending (disjoint groups of distinct ascending points) unless
+    // rounding collapses two; merge such pairs.
+    std::size_t m = 0;
+    for (std::size_t g = 0; g < groups; ++g) {
+      if (m > 0 && gp[g] <= gp[m - 1]) {
+        const double w = gw[m - 1] + gw[g];
+        gp[m - 1] = (gp[m - 1] * gw[m - 1] + gp[g] * gw[g]) / w;
+        gw[m - 1] = w;
+      } else {
+        gp[m] = gp[g];
+        gw[m] = gw[g];
+        ++m;
+      }
+    }
+    gp.resize(m);
+    gw.resize(m);
+    centroids = kmeans1d_weighted_optimal(gp, gw, std::min<int>(k, static_cast<int>(m))).centroids;
+    RAPIDNN_ASSERT(centroids.size() == static_cast<std::size_t>(k));
+  }
+  // Step 4: Lloyd on the fine histogram (no raw pass).
+  centroids = weighted_lloyd_sorted(points, weights, centroids, params.histogram_lloyd_iterations, params.tolerance)
+                  .centroids;
 
-  // Passes 3..: Lloyd refinement on the raw values.
+  // Step 5: refinement passes on the raw values.
   const FixedPointScale& scale = h.scale;
-  const double move_tol = params.tolerance * (range.max - range.min);
   int iterations = 0;
   ClusterStats stats;
   for (int pass = 0; pass < params.max_refine_passes; ++pass) {
     stats = cluster_stats(values, centroids, scale);
     if (pass + 1 == params.max_refine_passes) break;
-    std::vector<double> next = lloyd_update(stats, centroids, scale);
-    double moved = 0;
-    for (std::size_t c = 0; c < next.size(); ++c) moved = std::max(moved, std::fabs(next[c] - centroids[c]));
-    if (moved <= move_tol) break;  // `stats` still describe `centroids`
-    centroids = std::move(next);
+    // Exact gain of one more Lloyd step: WCSS(c) - WCSS(means) = sum_j n_j (c_j - mean_j)^2.
+    long double wcss = 0, gain = 0;
+    for (int c = 0; c < k; ++c) {
+      wcss += stats.ss_about(c, centroids[static_cast<std::size_t>(c)], scale);
+      if (stats.count(c) == 0) continue;
+      const long double d = static_cast<long double>(stats.mean(c, scale)) - centroids[static_cast<std::size_t>(c)];
+      gain += static_cast<long double>(stats.count(c)) * d * d;
+    }
+    if (gain <= params.tolerance * wcss) break;  // `stats` still describe `centroids`
+    centroids = lloyd_update(stats, centroids, scale);
     ++iterations;
   }
   return codebook_from_stats(stats, centroids, scale, iterations);

@@ -3,6 +3,18 @@
 // the exact weighted DP on the bin means, then Lloyd refinement passes on the raw values. Every
 // pass is a streaming read of the values; all reductions are exact integer sums (see
 // fixed_point_stats.hpp), so the result does not depend on the thread count.
+//
+// The pipeline, with the passes over the raw values marked [raw]:
+//   1. [raw] global min/max (also rejects NaN/Inf);
+//   2. [raw] fine histogram (histogram_bins) with exact per-bin fixed-point sums;
+//   3. exact weighted DP on the non-empty bins' means, merged into at most dp_points groups of
+//      consecutive bins (the DP is the only super-linear step; merging keeps it small);
+//   4. Lloyd on the fine bins' means (weights = counts) until one more step would lower the WCSS
+//      by less than tolerance * WCSS: cheap, no raw pass;
+//   5. [raw] refinement passes: each assigns the raw values to the current centroids (their
+//      counts and WCSS) and stops when the next Lloyd step's exact WCSS gain,
+//      sum_j n_j (c_j - mean_j)^2, is at most tolerance * WCSS; otherwise moves to the means.
+// With the defaults this is usually 3 raw passes in total.
 #include <span>
 
 #include "cluster/codebook.hpp"
@@ -11,12 +23,17 @@ namespace rapidnn::cluster {
 
 struct FastKMeansParams {
   int histogram_bins = 1 << 16;
-  /// Passes over the raw values after the histogram. Each pass assigns the values to the current
-  /// centroids (giving their counts and WCSS); all but the last then move the centroids to their
-  /// cluster means (a Lloyd step, never increasing the WCSS). So p passes = p - 1 Lloyd steps.
+  /// At most this many passes over the raw values after the histogram. Each pass assigns the
+  /// values to the current centroids (giving their counts and WCSS); unless it is the last or the
+  /// tolerance is met, the centroids then move to their cluster means (a Lloyd step, never
+  /// increasing the WCSS). `iterations` in the result counts those steps.
   int max_refine_passes = 3;
-  /// Stop early when no centroid moved by more than tolerance * (max - min).
+  /// Stop refining when one more Lloyd step would lower the WCSS by at most tolerance * WCSS.
   double tolerance = 1e-9;
+  /// At most this many weighted points (merged consecutive bins) enter the DP (step 3).
+  int dp_points = 4096;
+  /// Cap on the Lloyd iterations on the fine histogram (step 4).
+  int histogram_lloyd_iterations = 200;
   /// Inputs with at most this many values are solved exactly (kmeans1d_optimal) instead.
   std::size_t exact_below = 1 << 14;
 };

@@ -9,6 +9,7 @@
 #include "cluster/codebook.hpp"
 #include "cluster/fixed_point_stats.hpp"
 #include "cluster/histogram.hpp"
+#include "cluster/nearest_lookup.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
 
@@ -52,6 +53,28 @@ TEST(NearestIndex, BranchFreeSearchMatchesBinarySearch) {
       ASSERT_EQ(rc::nearest_index_from_midpoints(mids, x), want) << "k " << k << " x " << x;
       // Nearest means nearest: no centroid is strictly closer.
       for (double y : c) ASSERT_LE(std::fabs(x - c[want]), std::fabs(x - y));
+    }
+  }
+}
+
+TEST(NearestIndex, GridLookupMatchesBinarySearch) {
+  for (int k = 1; k <= 70; k += 3) {
+    CounterRng rng(4, RngDomain::kUser, static_cast<std::uint64_t>(k));
+    std::vector<double> c(static_cast<std::size_t>(k));
+    for (auto& x : c) x = std::round(rng.laplace(1.0) * 16) / 16;  // clustered, with duplicates
+    std::sort(c.begin(), c.end());
+    const auto mids = rc::centroid_midpoints(c);
+    // Normal range, a range narrower than the centroids, a degenerate and a huge-offset range.
+    const double ranges[4][2] = {{-6, 6}, {-0.3, 0.2}, {1, 1}, {1e9, 1e9 + 1e-6}};
+    for (const auto& r : ranges) {
+      const rc::NearestLookup lookup(c, r[0], r[1]);
+      for (int t = 0; t < 400; ++t) {
+        double x = r[0] + (r[1] - r[0]) * rng.uniform();
+        if (t % 4 == 0 && !mids.empty()) x = mids[rng.below(mids.size())];  // exact ties
+        if (t % 7 == 0) x = rng.laplace(3.0);  // outside the range
+        ASSERT_EQ(lookup(x), rc::nearest_index(c, x)) << "k " << k << " x " << x << " range " << r[0];
+      }
+      for (const double x : c) ASSERT_EQ(lookup(x), rc::nearest_index(c, x));
     }
   }
 }
