@@ -12,6 +12,8 @@
 #include <limits>
 #include <vector>
 
+#include <tbb/parallel_invoke.h>
+
 #include "core/error.hpp"
 
 namespace rapidnn::cluster::detail {
@@ -34,6 +36,7 @@ std::vector<std::size_t> optimal_starts(const Cost& cost, int k, RowMinima metho
 namespace dp_impl {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr std::size_t kParallelRows = 8192;  // split D&C halves into tasks above this many rows
 
 template <class Cost>
 struct Layer {
@@ -110,8 +113,16 @@ void divide_conquer(const Layer<Cost>& L, std::size_t ilo, std::size_t ihi, std:
   if (lower != nullptr && mid <= lower_max_row && lower[mid] > jbegin) jbegin = lower[mid] < jend ? lower[mid] : jend;
   row_minimum(L, mid, jbegin, jend);
   const std::size_t best = L.arg[mid];
-  if (mid > ilo) divide_conquer(L, ilo, mid - 1, jlo, best, lower, lower_max_row);
-  if (mid < ihi) divide_conquer(L, mid + 1, ihi, best, jhi, lower, lower_max_row);
+  auto left = [&] { if (mid > ilo) divide_conquer(L, ilo, mid - 1, jlo, best, lower, lower_max_row); };
+  auto right = [&] { if (mid < ihi) divide_conquer(L, mid + 1, ihi, best, jhi, lower, lower_max_row); };
+  // The two halves write disjoint rows and read only the previous layer: running them as parallel
+  // tasks cannot change any result.
+  if (ihi - ilo >= kParallelRows) {
+    tbb::parallel_invoke(left, right);
+  } else {
+    left();
+    right();
+  }
 }
 
 }  // namespace dp_impl

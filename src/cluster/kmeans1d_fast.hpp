@@ -31,7 +31,7 @@ struct FastKMeansParams {
   /// Stop refining when one more Lloyd step would lower the WCSS by at most tolerance * WCSS.
   double tolerance = 1e-9;
   /// At most this many weighted points (merged consecutive bins) enter the DP (step 3).
-  int dp_points = 4096;
+  int dp_points = 16384;
   /// Cap on the Lloyd iterations on the fine histogram (step 4).
   int histogram_lloyd_iterations = 200;
   /// Inputs with at most this many values are solved exactly (kmeans1d_optimal) instead.
