@@ -5,10 +5,10 @@
 #include <exception>
 
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_sort.h>
 
 #include "cluster/dp_engine.hpp"
 #include "cluster/input_checks.hpp"
+#include "cluster/sort_values.hpp"
 #include "cluster/segment_cost.hpp"
 #include "core/error.hpp"
 
@@ -23,9 +23,8 @@ Codebook1D optimal_impl(std::span<const T> values, int k, std::string_view what 
   detail::check_not_empty(values.size(), what);
   detail::check_k_positive(k, what);
   detail::check_finite(values, what);
-  std::vector<double> sorted(values.begin(), values.end());
-  if (sorted.size() > (1u << 16)) tbb::parallel_sort(sorted.begin(), sorted.end());
-  else std::sort(sorted.begin(), sorted.end());
+  const auto sorted_t = sorted_copy(values);
+  const std::vector<double> sorted(sorted_t.begin(), sorted_t.end());
   detail::check_k_distinct(k, detail::count_distinct_sorted(sorted), what);
   const auto starts = optimal_partition_sorted(sorted, k);
   return codebook_from_partition(sorted, starts);

@@ -6,35 +6,83 @@
 #include <limits>
 
 #include <tbb/parallel_for.h>
-#include <tbb/parallel_sort.h>
 
 #include "cluster/input_checks.hpp"
+#include "cluster/sort_values.hpp"
 #include "core/error.hpp"
 
 namespace rapidnn::cluster {
 
-std::size_t optimal_two_split_sorted(std::span<const double> sorted) {
-  const std::size_t n = sorted.size();
-  RAPIDNN_ASSERT(n >= 2 && sorted.front() < sorted.back());
-  // WCSS(s) = sum y^2 - S_L(s)^2 / s - S_R(s)^2 / (n - s) with y shifted by the mean, so
-  // minimising WCSS maximises gain(s) = S_L^2 / s + S_R^2 / (n - s), where S_R = -S_L.
-  long double mean = 0;
-  for (const double x : sorted) mean += x;
-  mean /= static_cast<long double>(n);
-  long double left = 0;
-  long double best_gain = -1;
+namespace {
+
+// Kahan-compensated running sum in double: as accurate as long double here, but vectorisable-speed
+// scalar code instead of x87.
+struct Kahan {
+  double sum = 0, c = 0;
+  void add(double x) {
+    const double y = x - c;
+    const double t = sum + y;
+    c = (t - sum) - y;
+    sum = t;
+  }
+};
+
+// Everything a split needs from one node [b, e) of the sorted values, in two passes.
+struct NodeSplit {
+  double mean = 0;        // node mean
+  double ss = 0;          // node within-SS
+  std::size_t cut = 0;    // 0: cannot split; else the left child is [b, b + cut)
+  double left_mean = 0, right_mean = 0, left_ss = 0, right_ss = 0;
+};
+
+template <class T>
+NodeSplit split_node(std::span<const T> x) {
+  NodeSplit r;
+  const std::size_t n = x.size();
+  if (n == 0) return r;
+  Kahan total;
+  for (const T v : x) total.add(v);
+  r.mean = total.sum / static_cast<double>(n);
+  // y = x - mean. WCSS(cut s) = sum y^2 - L^2/s - R^2/(n-s) with L + R = sum y ~ 0, so the best
+  // cut maximises L^2 * n / (s (n - s)); compared by cross-multiplication (no division per cut).
+  Kahan left, left_sq, sq;
+  double best_l2 = -1, best_den = 1, best_left = 0, best_left_sq = 0;
   std::size_t best = 0;
-  for (std::size_t s = 1; s < n; ++s) {
-    left += sorted[s - 1] - mean;
-    if (sorted[s - 1] == sorted[s]) continue;  // never separate equal values
-    const long double gain = left * left * (1.0L / static_cast<long double>(s) + 1.0L / static_cast<long double>(n - s));
-    if (gain > best_gain) {
-      best_gain = gain;
+  for (std::size_t s = 1; s <= n; ++s) {
+    const double y = static_cast<double>(x[s - 1]) - r.mean;
+    left.add(y);
+    left_sq.add(y * y);
+    if (s == n || x[s - 1] == x[s]) continue;  // never separate equal values
+    const double l2 = left.sum * left.sum;
+    const double den = static_cast<double>(s) * static_cast<double>(n - s);
+    if (l2 * best_den > best_l2 * den) {
+      best_l2 = l2;
+      best_den = den;
       best = s;
+      best_left = left.sum;
+      best_left_sq = left_sq.sum;
     }
   }
-  RAPIDNN_ASSERT(best >= 1 && best < n);
-  return best;
+  const double sum_y = left.sum, sum_y2 = left_sq.sum;
+  r.ss = std::max(0.0, sum_y2 - sum_y * sum_y / static_cast<double>(n));
+  if (best == 0) return r;  // one distinct value
+  const double nl = static_cast<double>(best), nr = static_cast<double>(n - best);
+  const double right = sum_y - best_left, right_sq = sum_y2 - best_left_sq;
+  r.cut = best;
+  r.left_mean = r.mean + best_left / nl;
+  r.right_mean = r.mean + right / nr;
+  r.left_ss = std::max(0.0, best_left_sq - best_left * best_left / nl);
+  r.right_ss = std::max(0.0, right_sq - right * right / nr);
+  return r;
+}
+
+}  // namespace
+
+std::size_t optimal_two_split_sorted(std::span<const double> sorted) {
+  RAPIDNN_ASSERT(sorted.size() >= 2 && sorted.front() < sorted.back());
+  const NodeSplit r = split_node(sorted);
+  RAPIDNN_ASSERT(r.cut >= 1 && r.cut < sorted.size());
+  return r.cut;
 }
 
 const std::vector<double>& TreeCodebook::level(int l) const {
@@ -71,21 +119,8 @@ namespace {
 
 constexpr std::string_view kWhat = "build_tree_codebook";
 
-// Mean and within-SS of sorted[b, e) (two-pass, long double).
-void range_stats(std::span<const double> sorted, std::size_t b, std::size_t e, double& mean, long double& ss) {
-  long double sum = 0;
-  for (std::size_t t = b; t < e; ++t) sum += sorted[t];
-  const long double m = sum / static_cast<long double>(e - b);
-  long double acc = 0;
-  for (std::size_t t = b; t < e; ++t) {
-    const long double d = sorted[t] - m;
-    acc += d * d;
-  }
-  mean = static_cast<double>(m);
-  ss = acc;
-}
-
-TreeCodebook build_from_sorted(std::span<const double> sorted, int levels) {
+template <class T>
+TreeCodebook build_from_sorted(std::span<const T> sorted, int levels) {
   TreeCodebook tree;
   const auto L = static_cast<std::size_t>(levels);
   tree.level_centroids.resize(L);
@@ -94,13 +129,14 @@ TreeCodebook build_from_sorted(std::span<const double> sorted, int levels) {
   tree.split_thresholds.resize(L);
   // Nodes of the current level: [begin, end) ranges of the sorted values, indexed by code.
   std::vector<std::size_t> begin{0}, end{sorted.size()};
-  std::vector<double> centroid(1);
-  {
-    long double ss;
-    range_stats(sorted, 0, sorted.size(), centroid[0], ss);
-  }
+  std::vector<double> centroid{split_node(sorted).mean};
   for (std::size_t d = 0; d < L; ++d) {
     const std::size_t nodes = begin.size();
+    std::vector<NodeSplit> splits(nodes);
+    // Nodes are independent: split them in parallel (big nodes near the root run alone anyway).
+    tbb::parallel_for(std::size_t{0}, nodes, [&](std::size_t c) {
+      splits[c] = split_node(sorted.subspan(begin[c], end[c] - begin[c]));
+    });
     std::vector<std::size_t> nb(2 * nodes), ne(2 * nodes);
     std::vector<double>& thr = tree.split_thresholds[d];
     std::vector<double>& cen = tree.level_centroids[d];
@@ -111,17 +147,18 @@ TreeCodebook build_from_sorted(std::span<const double> sorted, int levels) {
     long double wcss = 0;
     for (std::size_t c = 0; c < nodes; ++c) {
       const std::size_t b = begin[c], e = end[c];
-      if (e > b && sorted[b] < sorted[e - 1]) {
-        const std::size_t s = b + optimal_two_split_sorted(sorted.subspan(b, e - b));
+      const NodeSplit& sp = splits[c];
+      if (sp.cut > 0) {
+        const std::size_t s = b + sp.cut;
         nb[2 * c] = b; ne[2 * c] = s;
         nb[2 * c + 1] = s; ne[2 * c + 1] = e;
-        long double ssl, ssr;
-        range_stats(sorted, b, s, cen[2 * c], ssl);
-        range_stats(sorted, s, e, cen[2 * c + 1], ssr);
-        wcss += ssl + ssr;
+        cen[2 * c] = sp.left_mean;
+        cen[2 * c + 1] = sp.right_mean;
+        wcss += static_cast<long double>(sp.left_ss) + sp.right_ss;
         // Midpoint of the children, clamped so that left values <= t < right values.
+        const double lmax = sorted[s - 1], rmin = sorted[s];
         double t = 0.5 * (cen[2 * c] + cen[2 * c + 1]);
-        if (!(t >= sorted[s - 1] && t < sorted[s])) t = sorted[s - 1];
+        if (!(t >= lmax && t < rmin)) t = lmax;
         thr[c] = t;
       } else {
         // Cannot split (empty, or one distinct value): left child keeps everything, the right
@@ -129,12 +166,7 @@ TreeCodebook build_from_sorted(std::span<const double> sorted, int levels) {
         nb[2 * c] = b; ne[2 * c] = e;
         nb[2 * c + 1] = e; ne[2 * c + 1] = e;
         cen[2 * c] = cen[2 * c + 1] = centroid[c];
-        if (e > b) {
-          double mean;
-          long double ss;
-          range_stats(sorted, b, e, mean, ss);
-          wcss += ss;
-        }
+        wcss += sp.ss;
       }
       cnt[2 * c] = ne[2 * c] - nb[2 * c];
       cnt[2 * c + 1] = ne[2 * c + 1] - nb[2 * c + 1];
@@ -153,10 +185,8 @@ TreeCodebook build_impl(std::span<const T> values, int levels) {
   RAPIDNN_THROW_IF_NOT(levels >= 1 && levels <= kMaxTreeLevels, InvalidArgument,
                        "{}: levels must be in 1..{}, got {}", kWhat, kMaxTreeLevels, levels);
   detail::check_finite(values, kWhat);
-  std::vector<double> sorted(values.begin(), values.end());
-  if (sorted.size() > (1u << 16)) tbb::parallel_sort(sorted.begin(), sorted.end());
-  else std::sort(sorted.begin(), sorted.end());
-  return build_from_sorted(sorted, levels);
+  const auto sorted = sorted_copy(values);  // float input stays float: half the memory for fc6
+  return build_from_sorted(std::span<const T>(sorted), levels);
 }
 
 }  // namespace
