@@ -5,7 +5,8 @@
 //   * scikit-learn KMeans (n_init=1, /usr/bin/python3) on the same values: fit time, its WCSS
 //     recomputed here in long double, and the ratios,
 //   * the fast path's time as a multiple of 3 streaming passes at the measured bandwidth.
-// Options: --quick (1M values), --no-exact, --no-sklearn, --n N.
+// Options: --quick (1M values), --no-exact, --no-sklearn, --n N, --vgg (then also every VGG-16
+// weight codebook, flat and tree, timed).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -123,22 +124,88 @@ SklearnResult run_sklearn(const std::string& values_path, int k, const std::vect
   return r;
 }
 
+// Every weight codebook of VGG-16 (13 conv layers: one codebook per output channel of 3*3*Cin
+// values; fc6/fc7/fc8 one codebook each): flat k = 64 (k = min(64, values) for conv1_1's 27
+// weights) and a tree to 64 leaves (6 levels). Synthetic He-normal weights N(0, 2/fan_in) from
+// CounterRng keyed by (layer, output channel): the real shapes, not real values.
+void run_vgg16() {
+  struct Layer {
+    const char* name;
+    std::size_t fan_in, outputs;
+    bool conv;
+  };
+  const Layer layers[] = {{"conv1_1", 27, 64, true},      {"conv1_2", 576, 64, true},     {"conv2_1", 576, 128, true},
+                          {"conv2_2", 1152, 128, true},   {"conv3_1", 1152, 256, true},   {"conv3_2", 2304, 256, true},
+                          {"conv3_3", 2304, 256, true},   {"conv4_1", 2304, 512, true},   {"conv4_2", 4608, 512, true},
+                          {"conv4_3", 4608, 512, true},   {"conv5_1", 4608, 512, true},   {"conv5_2", 4608, 512, true},
+                          {"conv5_3", 4608, 512, true},   {"fc6", 25088, 4096, false},    {"fc7", 4096, 4096, false},
+                          {"fc8", 4096, 1000, false}};
+  std::printf("\n-- VGG-16 weight codebooks: flat k = 64 and tree to 64 leaves --\n");
+  double flat_wall = 0, flat_cpu = 0, tree_wall = 0, tree_cpu = 0;
+  std::size_t problems = 0, values_total = 0;
+  for (std::size_t li = 0; li < std::size(layers); ++li) {
+    const Layer& L = layers[li];
+    const std::size_t n = L.fan_in * L.outputs;
+    std::vector<float> w(n);
+    const double sd = std::sqrt(2.0 / static_cast<double>(L.fan_in));
+    tbb::parallel_for(std::size_t{0}, L.outputs, [&](std::size_t o) {
+      rapidnn::CounterRng rng(16, static_cast<std::uint32_t>(rapidnn::RngDomain::kUser) + static_cast<std::uint32_t>(li), o);
+      for (std::size_t i = 0; i < L.fan_in; ++i) w[o * L.fan_in + i] = static_cast<float>(rng.normal() * sd);
+    });
+    values_total += n;
+    Timer tf;
+    double wcss = 0;
+    if (L.conv) {
+      std::vector<std::span<const float>> spans;
+      for (std::size_t o = 0; o < L.outputs; ++o) spans.emplace_back(w.data() + o * L.fan_in, L.fan_in);
+      const int k = static_cast<int>(std::min<std::size_t>(64, L.fan_in));
+      const auto cbs = rc::kmeans1d_optimal_batch(spans, k);
+      for (const auto& cb : cbs) wcss += cb.wcss;
+      const double fw = tf.wall(), fc = tf.cpu();
+      Timer tt;
+      const auto trees = rc::build_tree_codebook_batch(spans, 6);
+      const double tw = tt.wall(), tc = tt.cpu();
+      double tree_wcss = 0;
+      for (const auto& t : trees) tree_wcss += t.level_wcss[5];
+      std::printf("%-8s %4zu x %5zu: flat exact %7.3f s wall %7.3f s CPU, tree %7.3f s wall %7.3f s CPU; "
+                  "WCSS flat %.6g tree %.6g\n", L.name, L.outputs, L.fan_in, fw, fc, tw, tc, wcss, tree_wcss);
+      flat_wall += fw; flat_cpu += fc; tree_wall += tw; tree_cpu += tc;
+      problems += L.outputs;
+    } else {
+      const auto cb = rc::kmeans1d_fast(std::span<const float>(w), 64);
+      const double fw = tf.wall(), fc = tf.cpu();
+      Timer tt;
+      const auto tree = rc::build_tree_codebook(std::span<const float>(w), 6);
+      const double tw = tt.wall(), tc = tt.cpu();
+      std::printf("%-8s %zu values: flat fast %7.3f s wall %7.3f s CPU, tree %7.3f s wall %7.3f s CPU; "
+                  "WCSS flat %.6g tree %.6g\n", L.name, n, fw, fc, tw, tc, cb.wcss, tree.level_wcss[5]);
+      flat_wall += fw; flat_cpu += fc; tree_wall += tw; tree_cpu += tc;
+      problems += 1;
+    }
+  }
+  std::printf("VGG-16 total: %zu codebooks, %zu weights; flat %.3f s wall %.3f s CPU; tree %.3f s wall %.3f s CPU; "
+              "all %.3f s wall %.3f s CPU (%d threads)\n", problems, values_total, flat_wall, flat_cpu, tree_wall,
+              tree_cpu, flat_wall + tree_wall, flat_cpu + tree_cpu, tbb::info::default_concurrency());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::size_t n = 10'000'000;
-  bool exact = true, sklearn = true;
+  bool exact = true, sklearn = true, vgg = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--quick") n = 1'000'000;
     else if (a == "--no-exact") exact = false;
     else if (a == "--no-sklearn") sklearn = false;
+    else if (a == "--vgg") vgg = true;
     else if (a == "--n" && i + 1 < argc) n = std::stoull(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: bench_kmeans [--quick] [--no-exact] [--no-sklearn] [--n N]\n");
+      std::fprintf(stderr, "usage: bench_kmeans [--quick] [--no-exact] [--no-sklearn] [--n N] [--vgg]\n");
       return 2;
     }
   }
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // line-buffered: progress is visible in a log file
   std::printf("bench_kmeans: n = %zu Laplace(0,1) float32 values, threads = %d\n", n,
               tbb::info::default_concurrency());
   const std::vector<float> v = laplace_values(n, 20240601);
@@ -212,5 +279,6 @@ int main(int argc, char** argv) {
     }
   }
   if (sklearn) std::remove(values_path.c_str());
+  if (vgg) run_vgg16();
   return 0;
 }
