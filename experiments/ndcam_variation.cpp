@@ -85,6 +85,16 @@ class NdcamVariation final : public Experiment {
         workloads_.push_back(std::move(w));
       }
     }
+    // The paper's quantified case: max pooling over `rows` uniform values (query = all ones).
+    for (auto r : t.get_int_list("max_pool_rows", {16}, 1, 1 << 20)) {
+      Workload w;
+      w.name = fmt::format("maxpool_r{}", r);
+      w.spec.distribution = ndcam::ValueDistribution::kUniform;
+      w.spec.rows = static_cast<int>(r);
+      w.spec.value_bits = value_bits_;
+      w.spec.max_query = true;
+      workloads_.push_back(std::move(w));
+    }
     // Explicit tables, e.g. an activation codebook exported by the composer as fixed point.
     for (auto& cb : t.table_array("codebooks")) {
       Workload w;

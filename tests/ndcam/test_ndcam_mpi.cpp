@@ -24,7 +24,8 @@ std::filesystem::path shared_path(const par::Communicator& comm, const std::stri
   return std::filesystem::path(dir) / name;
 }
 
-// 2 workloads x 2 sigmas x 2 stage widths; 101 trials do not divide evenly over 2 or 4 ranks.
+// 3 workloads (uniform 16 and 40 rows, max pooling over 12) x 2 sigmas x 2 stage widths;
+// 101 trials do not divide evenly over 2 or 4 ranks.
 constexpr const char* kConfig = R"(
 experiment = "ndcam_variation"
 seed = 99
@@ -34,6 +35,7 @@ bits_per_stage = [4, 8]
 sigma = [0.0, 0.1]
 rows = [16, 40]
 distributions = ["uniform"]
+max_pool_rows = [12]
 sense_resolution_s = [1e-12]
 )";
 }  // namespace
@@ -63,12 +65,13 @@ TEST(NdcamVariationMpi, StatisticsEqualSingleRankComputation) {
   const auto sigma = r.read<double>("/ndcam_variation/points/sigma");
   const auto rows = r.read<std::int64_t>("/ndcam_variation/points/rows");
   const auto workload = r.read<std::int64_t>("/ndcam_variation/points/workload");
-  ASSERT_EQ(bits.size(), 8u);
+  ASSERT_EQ(bits.size(), 12u);
   const std::size_t k = ndcam::TrialStats().additive_counters().size();
-  ASSERT_EQ(counters.size(), 8 * k);
+  ASSERT_EQ(counters.size(), 12 * k);
   for (std::size_t p = 0; p < bits.size(); ++p) {
     ndcam::TrialSpec spec;
     spec.workload.rows = static_cast<int>(rows[p]);
+    spec.workload.max_query = workload[p] == 2;
     spec.params.sigma_w = spec.params.sigma_vth = sigma[p];
     spec.params.sense_resolution_s = 1e-12;
     spec.bits_per_stage = static_cast<int>(bits[p]);
