@@ -81,8 +81,11 @@ def test_claim_fails_when_variation_flips_searches(tmp_path):
     assert "**Does the paper's 8-bit claim hold under this model?** No." in text
     assert "in 0.1%–10.0% of searches" in text
     assert "misses the nearest value in up to 30.0%" in text  # 1 - 0.7
-    rows = table_rows(text, "uniform_r16")
+    tolerance, *rows = table_rows(text, "uniform_r16")
     assert len(rows) == 2  # only the 8-bit points
+    # Variation tolerance: workload 0 flips 10% at sigma 10% for both stage widths; workload 1 0.1%.
+    assert tolerance[1:] == ["0", "none swept", "none swept"]
+    assert table_rows(text, "gaussian_r64")[0][1:] == ["0", "10%", "8"]
     # sigma 10%: correct 50%, nominal 70%, min-XOR 70%, agreement 90%, Hamming 15%; wrong searches:
     # 75% adjacent; margin: 100 of 400 below 1% = 25.0%.
     assert rows[1][2:11] == ["10%", "50.0%", "70.0%", "70.0%", "90.0%", "15.0%", "75%", "25.0%", "0.500"]
