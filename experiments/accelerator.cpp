@@ -361,6 +361,40 @@ class Accelerator final : public Experiment {
                  std::string("median wall time of one nn forward pass (batch 1) on this machine's CPU; NaN = not "
                              "measured"));
 
+    // Where the time goes, layer by layer, at the headline sizes on one chip.
+    for (std::size_t m = 0; m < models_.size(); ++m) {
+      const accel::CostResult r = accel::evaluate(shapes[m], headline_, {0.0, 1}, hw_);
+      std::vector<double> neurons_l, fan_in_l, rnas_l, per_rna_l, stage_l, latency_l, interval_l, energy_l;
+      std::vector<std::string> names_l, kinds_l;
+      for (std::size_t i = 0; i < r.layers.size(); ++i) {
+        const auto& lc = r.layers[i];
+        names_l.push_back(lc.name);
+        kinds_l.push_back(accel::to_string(lc.kind));
+        neurons_l.push_back(static_cast<double>(lc.neurons));
+        fan_in_l.push_back(static_cast<double>(shapes[m].layers[i].fan_in));
+        rnas_l.push_back(static_cast<double>(lc.rnas));
+        per_rna_l.push_back(static_cast<double>(lc.neurons_per_rna));
+        stage_l.push_back(static_cast<double>(lc.stage_cycles));
+        latency_l.push_back(static_cast<double>(lc.cycles.latency()));
+        interval_l.push_back(static_cast<double>(lc.cycles.initiation_interval()));
+        energy_l.push_back(lc.energy_j);
+      }
+      const std::string lg = g + "/layers/" + models_[m];
+      out.create_group(lg);
+      out.set_attr(lg, "names", names_l);
+      out.set_attr(lg, "kinds", kinds_l);
+      out.write(lg + "/neurons", neurons_l);
+      out.write(lg + "/fan_in", fan_in_l);
+      out.write(lg + "/rnas", rnas_l);
+      out.write(lg + "/neurons_per_rna", per_rna_l);
+      out.write(lg + "/stage_cycles", stage_l);
+      out.write(lg + "/neuron_latency_cycles", latency_l);
+      out.write(lg + "/neuron_interval_cycles", interval_l);
+      out.write(lg + "/energy_j", energy_l);
+    }
+    out.set_attr(g + "/layers", "note",
+                 std::string("per layer at the headline w, u, q on one chip (concat layers hold no RNAs)"));
+
     // Published accelerators: time and energy per model at their own area.
     std::vector<std::string> names, sources;
     std::vector<double> ce, pe, area, t_own, e_own;
