@@ -5,6 +5,7 @@
 // is given. Configurations are split over ranks in contiguous blocks; each rank costs its share
 // and the rows are gathered in configuration order, so the file is the same on any rank count.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -68,6 +69,19 @@ NnSpec nn_spec(const std::string& model) {
   if (model == "cifar10_cnn") return {"cifar_cnn", {3, 32, 32}, 10};
   if (model == "cifar100_cnn") return {"cifar_cnn", {3, 32, 32}, 100};
   return {model, nn::zoo::default_input(model), 1000};
+}
+
+// Whether a composer run's paper_dataset attribute names the Table 2 row of an accel zoo model.
+bool same_table2_row(const std::string& paper_dataset, const std::string& model) {
+  std::string key;
+  for (char ch : paper_dataset)
+    if (std::isalnum(static_cast<unsigned char>(ch))) key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  static const std::map<std::string, std::vector<std::string>> rows = {
+      {"mnist_mlp", {"mnist"}},         {"isolet_mlp", {"isolet"}},   {"har_mlp", {"har"}},
+      {"cifar10_cnn", {"cifar10"}},     {"cifar100_cnn", {"cifar100"}}, {"alexnet", {"alexnet"}},
+      {"vgg16", {"vgg16", "vggnet"}},   {"googlenet", {"googlenet"}}, {"resnet152", {"resnet152", "resnet"}}};
+  const auto it = rows.find(model);
+  return !key.empty() && it != rows.end() && std::find(it->second.begin(), it->second.end(), key) != it->second.end();
 }
 
 class Accelerator final : public Experiment {
@@ -252,9 +266,29 @@ class Accelerator final : public Experiment {
     io::ResultReader in(composer_path_);
     d.per_model.resize(models_.size());
     std::vector<std::string> found, missing;
+    // Composer groups and the Table 2 row each stands in for (attribute paper_dataset).
+    std::vector<std::pair<std::string, std::string>> groups;
+    if (in.exists("/composer")) {
+      for (const auto& name : in.list("/composer")) {
+        const std::string g = "/composer/" + name;
+        groups.emplace_back(name, in.has_attr(g, "paper_dataset") ? in.attr_string(g, "paper_dataset") : "");
+      }
+    }
     for (std::size_t m = 0; m < models_.size(); ++m) {
-      const std::string name =
-          (composer_names_.empty() || composer_names_[m].empty()) ? models_[m] : composer_names_[m];
+      // An explicit composer_names entry wins; else a group named like the model; else the first
+      // group whose paper_dataset is this model's Table 2 row (e.g. a Fashion-MNIST run for MNIST).
+      std::string name = (composer_names_.empty() || composer_names_[m].empty()) ? models_[m] : composer_names_[m];
+      if (composer_names_.empty() || composer_names_[m].empty()) {
+        const bool direct = std::any_of(groups.begin(), groups.end(), [&](const auto& gr) { return gr.first == name; });
+        if (!direct) {
+          for (const auto& [gname, paper] : groups) {
+            if (same_table2_row(paper, models_[m])) {
+              name = gname;
+              break;
+            }
+          }
+        }
+      }
       const std::string g = "/composer/" + name;
       auto& s = d.per_model[m];
       if (in.exists(g + "/sweep/delta_e")) {
@@ -266,9 +300,9 @@ class Accelerator final : public Experiment {
                                  (s.q.empty() || s.q.size() == s.delta_e.size()),
                              IoError, "{}: {}/sweep: w ({}), u ({}), q ({}) and delta_e ({}) differ in length",
                              composer_path_, g, s.w.size(), s.u.size(), s.q.size(), s.delta_e.size());
-        found.push_back(name);
+        found.push_back(name == models_[m] ? name : models_[m] + " <- " + name);
       } else {
-        missing.push_back(name);
+        missing.push_back(models_[m]);
       }
       if (in.exists(g + "/sharing/delta_e")) {
         s.sharing = in.read<double>(g + "/sharing/sharing");

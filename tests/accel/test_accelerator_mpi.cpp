@@ -1,6 +1,7 @@
 // The accelerator driver under mpiexec (2 and 3 ranks): every configuration row in the result
 // file equals the single-rank library computation (rows are gathered in configuration order),
-// and Δe is joined from a composer file in the /composer/<model>/sweep layout.
+// and Δe is joined from a composer file in the /composer/<model>/sweep layout (by name or by
+// the run's paper_dataset attribute).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -55,6 +56,12 @@ TEST(AcceleratorMpi, RowsEqualSingleRankComputationAndJoinDeltaE) {
     rf.write("/composer/mnist_mlp/sweep/u", std::vector<double>{16, 16, 64});
     rf.write("/composer/mnist_mlp/sweep/q", std::vector<double>{64, 64, 64});
     rf.write("/composer/mnist_mlp/sweep/delta_e", std::vector<double>{0.031, 0.002, 0.0});
+    // A run named differently, joined through its paper_dataset attribute (Table 2 row).
+    rf.create_group("/composer/imagenet_alexnet/sweep");
+    rf.set_attr("/composer/imagenet_alexnet", "paper_dataset", "AlexNet");
+    rf.write("/composer/imagenet_alexnet/sweep/w", std::vector<double>{64});
+    rf.write("/composer/imagenet_alexnet/sweep/u", std::vector<double>{64});
+    rf.write("/composer/imagenet_alexnet/sweep/delta_e", std::vector<double>{0.001});
     rf.commit();
   }
   ConfigDocument doc = ConfigDocument::parse(kConfig, "test.toml");
@@ -94,18 +101,19 @@ TEST(AcceleratorMpi, RowsEqualSingleRankComputationAndJoinDeltaE) {
     EXPECT_EQ(area[i], expect.used_area_mm2) << i;
     EXPECT_EQ(speedup[i], accel::gpu_cost(net, {}).time_s * expect.throughput_per_s) << i;
     sharing_rows += study[i] == 1;
-    // Δe joined for mnist_mlp at (4, 16), (64, 16), (64, 64); NaN elsewhere.
+    // Δe joined for mnist_mlp at (4, 16), (64, 16), (64, 64), alexnet at (64, 64) any q; NaN elsewhere.
     double want = std::nan("");
     if (model[i] == 0 && study[i] == 0) {
       if (w[i] == 4 && u[i] == 16) want = 0.031;
       if (w[i] == 64 && u[i] == 16) want = 0.002;
       if (w[i] == 64 && u[i] == 64) want = 0.0;
     }
+    if (model[i] == 1 && study[i] == 0 && w[i] == 64 && u[i] == 64) want = 0.001;
     if (std::isnan(want)) EXPECT_TRUE(std::isnan(delta_e[i])) << i;
     else EXPECT_EQ(delta_e[i], want) << i;
   }
   EXPECT_EQ(sharing_rows, 3u);
-  EXPECT_NE(r.attr_string("/accelerator", "delta_e_source").find("found for [mnist_mlp]; absent for [alexnet]"),
+  EXPECT_NE(r.attr_string("/accelerator", "delta_e_source").find("found for [mnist_mlp, alexnet <- imagenet_alexnet]; absent for []"),
             std::string::npos);
   EXPECT_NEAR(r.attr_double("/accelerator/totals_table1", "chip_area_mm2"), 124.1, 0.05);
   comm.barrier();
