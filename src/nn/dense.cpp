@@ -6,10 +6,12 @@
 namespace rapidnn::nn {
 
 namespace {
-// Rows of a batch per GEMM task: large enough for Eigen's blocked kernel to run at speed.
-constexpr std::int64_t kBatchGrain = 32;
-// Output features per task for the weight-gradient GEMM.
-constexpr std::int64_t kFeatureGrain = 64;
+// Tasks split the GEMMs along the weight matrix (output features for the forward pass and the
+// weight gradient, input features for the input gradient), not along the batch: Eigen packs
+// the operand it splits once per task, so each task packs only its slice of W and the batch
+// (the small operand) is packed a few times. Grains are fixed: results do not depend on the
+// thread count.
+constexpr std::int64_t kFeatureGrain = 128;
 }  // namespace
 
 Dense::Dense(std::string name, Shape input, int out_features)
@@ -22,10 +24,10 @@ void Dense::forward(const Matrix& in, Matrix& out, const PassContext&) {
                        "Dense '{}': input has {} columns, expected {}", name(), in.cols(),
                        in_features());
   out.resize(in.rows(), out_features());
-  detail::parallel_chunks(in.rows(), kBatchGrain, [&](std::int64_t b, std::int64_t e) {
-    auto o = out.middleRows(b, e - b);
-    o.noalias() = in.middleRows(b, e - b) * weights_.transpose();
-    o.rowwise() += bias_.row(0);
+  detail::parallel_chunks(out_features(), kFeatureGrain, [&](std::int64_t b, std::int64_t e) {
+    auto o = out.middleCols(b, e - b);
+    o.noalias() = in * weights_.middleRows(b, e - b).transpose();
+    o.rowwise() += bias_.middleCols(b, e - b).row(0);
   });
 }
 
@@ -42,8 +44,8 @@ void Dense::backward(const Matrix& in, const Matrix&, const Matrix& grad_out, Ma
   bias_grad_.row(0) += grad_out.colwise().sum();
   if (grad_in) {
     grad_in->resize(in.rows(), in_features());
-    detail::parallel_chunks(in.rows(), kBatchGrain, [&](std::int64_t b, std::int64_t e) {
-      grad_in->middleRows(b, e - b).noalias() = grad_out.middleRows(b, e - b) * weights_;
+    detail::parallel_chunks(in_features(), kFeatureGrain, [&](std::int64_t b, std::int64_t e) {
+      grad_in->middleCols(b, e - b).noalias() = grad_out * weights_.middleCols(b, e - b);
     });
   }
 }

@@ -1,5 +1,6 @@
 #include "nn/dropout.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -42,9 +43,21 @@ void Dropout::forward(const Matrix& in, Matrix& out, const PassContext& ctx) {
   mask_.resize(in.rows(), in.cols());
   out.resize(in.rows(), in.cols());
   const float scale = 1.0f / (1.0f - rate_);
-  // Keep when a uniform 16-bit draw is at least rate * 2^16 (the rate is rounded to 1/65536;
-  // two draws per Philox word halve the generator cost).
-  const auto threshold = static_cast<std::uint32_t>(std::lround(static_cast<double>(rate_) * 65536.0));
+  // Keep a value when a uniform `bits`-bit field is at least rate * 2^bits, with the fewest
+  // bits that represent the rate exactly (1 bit for the usual 0.5, so one Philox call masks
+  // 128 values); rates that are not multiples of 2^-16 are rounded to one.
+  int bits = 16;
+  for (int b = 1; b <= 16; ++b) {
+    const double scaled = static_cast<double>(rate_) * static_cast<double>(1u << b);
+    if (scaled == std::floor(scaled)) {
+      bits = b;
+      break;
+    }
+  }
+  const auto threshold =
+      static_cast<std::uint32_t>(std::lround(static_cast<double>(rate_) * static_cast<double>(1u << bits)));
+  const int per_word = 32 / bits;
+  const std::uint32_t field = (1u << bits) - 1u;
   detail::parallel_chunks(in.rows(), detail::row_grain(in.cols()), [&](std::int64_t b,
                                                                        std::int64_t e) {
     for (std::int64_t r = b; r < e; ++r) {
@@ -54,13 +67,12 @@ void Dropout::forward(const Matrix& in, Matrix& out, const PassContext& ctx) {
       const float* x = in.row(r).data();
       float* y = out.row(r).data();
       const std::int64_t cols = in.cols();
-      for (std::int64_t c = 0; c < cols; c += 2) {
-        const std::uint32_t bits = rng.next_u32();
-        m[c] = (bits & 0xFFFFu) >= threshold ? scale : 0.0f;
-        y[c] = x[c] * m[c];
-        if (c + 1 < cols) {
-          m[c + 1] = (bits >> 16) >= threshold ? scale : 0.0f;
-          y[c + 1] = x[c + 1] * m[c + 1];
+      for (std::int64_t c = 0; c < cols; c += per_word) {
+        std::uint32_t word = rng.next_u32();
+        const std::int64_t end = std::min<std::int64_t>(cols, c + per_word);
+        for (std::int64_t k = c; k < end; ++k, word >>= bits) {
+          m[k] = (word & field) >= threshold ? scale : 0.0f;
+          y[k] = x[k] * m[k];
         }
       }
     }

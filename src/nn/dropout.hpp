@@ -1,8 +1,9 @@
 #pragma once
 // Inverted dropout: in training each value is kept with probability 1-rate and scaled by
 // 1/(1-rate); at inference it is the identity. The mask of sample s in epoch e is drawn from
-// CounterRng(ctx.seed ^ hash(layer name), RngDomain::kDropout, e<<40 | s), so it depends on
-// neither batch composition nor thread count.
+// CounterRng(ctx.seed ^ hash(layer name), RngDomain::kDropout, e<<40 ^ s), so it depends on
+// neither batch composition nor thread count. Each value uses the fewest random bits that
+// represent the rate exactly (1 bit for 0.5; at most 16, i.e. rates are rounded to 2^-16).
 #include "nn/layer.hpp"
 
 namespace rapidnn::nn {
