@@ -1,5 +1,6 @@
 #include "cluster/input_checks.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -30,6 +31,12 @@ void check_finite(std::span<const double> values, std::string_view what) { check
 void check_k_distinct(int k, std::size_t distinct, std::string_view what) {
   RAPIDNN_THROW_IF_NOT(static_cast<std::size_t>(k) <= distinct, InvalidArgument,
                        "{}: k = {} exceeds the number of distinct values ({})", what, k, distinct);
+}
+
+void check_magnitude(double min_value, double max_value, std::string_view what) {
+  const double m = std::max(std::fabs(min_value), std::fabs(max_value));
+  RAPIDNN_THROW_IF_NOT(m <= kMaxMagnitude, InvalidArgument,
+                       "{}: values up to {} in magnitude are too large (limit 1e150); rescale them", what, m);
 }
 
 std::size_t count_distinct_sorted(std::span<const double> sorted) {

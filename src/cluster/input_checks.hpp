@@ -18,6 +18,10 @@ void check_k_positive(int k, std::string_view what);
 void check_finite(std::span<const float> values, std::string_view what);
 void check_finite(std::span<const double> values, std::string_view what);
 void check_k_distinct(int k, std::size_t distinct, std::string_view what);
+/// Values beyond 1e150 in magnitude would overflow the sums of squares (double): rejected with
+/// "<what>: values up to <v> in magnitude are too large (limit 1e150); rescale them".
+inline constexpr double kMaxMagnitude = 1e150;
+void check_magnitude(double min_value, double max_value, std::string_view what);
 /// value_range with the caller's name in the messages.
 ValueRange checked_value_range(std::span<const float> values, std::string_view what);
 ValueRange checked_value_range(std::span<const double> values, std::string_view what);

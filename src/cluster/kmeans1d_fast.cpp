@@ -22,6 +22,7 @@ Codebook1D kmeans1d_fast(std::span<const float> values, int k, const FastKMeansP
   RAPIDNN_THROW_IF_NOT(params.max_refine_passes >= 1, InvalidArgument,
                        "{}: max_refine_passes must be >= 1, got {}", what, params.max_refine_passes);
   const ValueRange range = detail::checked_value_range(values, what);  // pass 1: also rejects NaN/Inf
+  detail::check_magnitude(range.min, range.max, what);
   if (values.size() <= params.exact_below) return detail::kmeans1d_optimal_as(values, k, what);
 
   // Pass 2: fine histogram with exact fixed-point bin sums.

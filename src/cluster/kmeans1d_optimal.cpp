@@ -25,6 +25,7 @@ Codebook1D optimal_impl(std::span<const T> values, int k, std::string_view what 
   detail::check_finite(values, what);
   const auto sorted_t = sorted_copy(values);
   const std::vector<double> sorted(sorted_t.begin(), sorted_t.end());
+  detail::check_magnitude(sorted.front(), sorted.back(), what);
   detail::check_k_distinct(k, detail::count_distinct_sorted(sorted), what);
   const auto starts = optimal_partition_sorted(sorted, k);
   return codebook_from_partition(sorted, starts);
@@ -93,6 +94,7 @@ Codebook1D kmeans1d_weighted_optimal(std::span<const double> sorted_points,
                          "{}: points must be strictly ascending, but point {} = {} >= point {} = {}",
                          what, i - 1, sorted_points[i - 1], i, sorted_points[i]);
   }
+  detail::check_magnitude(sorted_points.front(), sorted_points.back(), what);
   detail::check_k_distinct(k, sorted_points.size(), what);
   const detail::SegmentCost<true> cost(sorted_points, weights);
   const auto starts = detail::optimal_starts(cost, k, detail::RowMinima::kBoundedDivideConquer);

@@ -40,6 +40,7 @@ Codebook1D kmeans1d_lloyd_reference(std::span<const double> values, int k, const
   detail::check_finite(values, what);
   std::vector<double> sorted(values.begin(), values.end());
   std::sort(sorted.begin(), sorted.end());
+  detail::check_magnitude(sorted.front(), sorted.back(), what);
   detail::check_k_distinct(k, detail::count_distinct_sorted(sorted), what);
   const std::size_t n = sorted.size();
   const auto K = static_cast<std::size_t>(k);

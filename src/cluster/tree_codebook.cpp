@@ -216,6 +216,7 @@ TreeCodebook build_impl(std::span<const T> values, int levels) {
                        "{}: levels must be in 1..{}, got {}", kWhat, kMaxTreeLevels, levels);
   detail::check_finite(values, kWhat);
   const auto sorted = sorted_copy(values);  // float input stays float: half the memory for fc6
+  detail::check_magnitude(sorted.front(), sorted.back(), kWhat);
   return build_from_sorted(std::span<const T>(sorted), levels);
 }
 

@@ -66,6 +66,21 @@ TEST(Kmeans1dFast, ResultDoesNotDependOnThreadCount) {
   EXPECT_EQ(a.wcss, b.wcss);
 }
 
+TEST(Kmeans1dFast, ConstantInputAndSingleCluster) {
+  // All values equal (zero-width range): one cluster at that value, WCSS 0.
+  const std::vector<float> same(50000, 0.25f);
+  const auto one = rc::kmeans1d_fast(std::span<const float>(same), 1);
+  EXPECT_EQ(one.centroids, (std::vector<double>{0.25}));
+  EXPECT_EQ(one.counts, (std::vector<std::uint64_t>{50000}));
+  EXPECT_EQ(one.wcss, 0.0);
+  // k = 1 on spread values: the mean, and the WCSS equals n * variance (up to the 2^-32 grid).
+  const auto v = laplace_values(200000, 3);
+  const auto fast = rc::kmeans1d_fast(std::span<const float>(v), 1);
+  const auto exact = rc::kmeans1d_optimal(std::span<const float>(v), 1);
+  EXPECT_NEAR(fast.centroids[0], exact.centroids[0], 1e-8);
+  EXPECT_NEAR(fast.wcss, exact.wcss, 1e-7 * exact.wcss);
+}
+
 TEST(Kmeans1dFast, FewDistinctValuesAndBadInput) {
   // 100000 values but only 3 distinct: k = 3 works (exact fallback), k = 4 is an error.
   std::vector<float> v(100000);

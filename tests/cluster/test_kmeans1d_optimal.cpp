@@ -241,6 +241,9 @@ TEST(Kmeans1dOptimal, BadInputMessages) {
             "kmeans1d_weighted_optimal: 3 points but 2 weights");
   EXPECT_EQ(msg([&] { rc::kmeans1d_weighted_optimal(asc, w, 4); }),
             "kmeans1d_weighted_optimal: k = 4 exceeds the number of distinct values (3)");
+  const std::vector<double> huge{1.0, -3e200};
+  EXPECT_EQ(msg([&] { rc::kmeans1d_optimal(std::span<const double>(huge), 1); }),
+            "kmeans1d_optimal: values up to 3e+200 in magnitude are too large (limit 1e150); rescale them");
   std::vector<std::vector<float>> probs{{1, 2, 3}, {1, 1}, {4, 5}, {}};
   std::vector<std::span<const float>> spans(probs.begin(), probs.end());
   EXPECT_EQ(msg([&] { rc::kmeans1d_optimal_batch(spans, 2); }),
