@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "core/config.hpp"
+#include "core/error.hpp"
 #include "experiment.hpp"
 #include "io/result_file.hpp"
 #include "io/result_reader.hpp"
@@ -86,4 +87,35 @@ TEST(NdcamVariationMpi, StatisticsEqualSingleRankComputation) {
   EXPECT_EQ(r.attr_int("/ndcam_variation", "ranks"), comm.size());
   comm.barrier();
   if (comm.is_root()) std::filesystem::remove_all(path.parent_path());
+}
+
+TEST(NdcamVariationConfig, RejectsStagesWiderThanValues) {
+  ConfigDocument doc = ConfigDocument::parse(
+      "experiment = \"ndcam_variation\"\n[ndcam_variation]\nvalue_bits = 16\nbits_per_stage = [8, 20]\n", "bad.toml");
+  auto root = doc.root();
+  auto exp = experiments::find_experiment("ndcam_variation", "bad.toml").make();
+  try {
+    exp->configure(root, ".");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("bad.toml"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("ndcam_variation.bits_per_stage"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("20 bits per stage exceed value_bits = 16"), std::string::npos) << msg;
+  }
+}
+
+TEST(NdcamVariationConfig, RejectsUnknownDistribution) {
+  ConfigDocument doc = ConfigDocument::parse(
+      "experiment = \"ndcam_variation\"\n[ndcam_variation]\ndistributions = [\"normal\"]\n", "bad.toml");
+  auto root = doc.root();
+  auto exp = experiments::find_experiment("ndcam_variation", "bad.toml").make();
+  try {
+    exp->configure(root, ".");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown value distribution 'normal' (allowed: uniform, gaussian, codebook)"),
+              std::string::npos)
+        << e.what();
+  }
 }
