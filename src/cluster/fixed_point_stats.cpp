@@ -46,9 +46,29 @@ ValueRange value_range_impl(std::span<const T> values, std::string_view what) {
   const Acc acc = tbb::parallel_reduce(
       tbb::blocked_range<std::size_t>(0, values.size(), kGrain), Acc{},
       [&](const tbb::blocked_range<std::size_t>& r, Acc a) {
-        T lo = values[r.begin()], hi = lo;
+        // Eight independent lanes (element-wise, not a reduction) so that the compiler emits
+        // packed min/max without -ffast-math; lanes are folded at the end.
+        constexpr std::size_t kLanes = 8;
+        T lo_l[kLanes], hi_l[kLanes];
+        int bad_l[kLanes] = {};
+        for (std::size_t l = 0; l < kLanes; ++l) lo_l[l] = hi_l[l] = values[r.begin()];
+        std::size_t i = r.begin();
+        for (; i + kLanes <= r.end(); i += kLanes) {
+          for (std::size_t l = 0; l < kLanes; ++l) {
+            const T x = values[i + l];
+            lo_l[l] = x < lo_l[l] ? x : lo_l[l];
+            hi_l[l] = x > hi_l[l] ? x : hi_l[l];
+            bad_l[l] |= (x - x) != 0 ? 1 : 0;  // NaN or +-Inf
+          }
+        }
+        T lo = lo_l[0], hi = hi_l[0];
         int bad = 0;
-        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+        for (std::size_t l = 0; l < kLanes; ++l) {
+          lo = std::min(lo, lo_l[l]);
+          hi = std::max(hi, hi_l[l]);
+          bad |= bad_l[l];
+        }
+        for (; i != r.end(); ++i) {
           const T x = values[i];
           lo = x < lo ? x : lo;
           hi = x > hi ? x : hi;

@@ -200,6 +200,21 @@ TEST(FixedPointStats, ValueRangeBadInput) {
   } catch (const rapidnn::InvalidArgument& e) {
     EXPECT_STREQ(e.what(), "value_range: value at index 2 is not finite (inf)");
   }
+  std::vector<double> big(100000, 1.5);
+  big[88888] = -INFINITY;
+  big[77777] = NAN;  // the lowest bad index is reported, whatever the chunking
+  big[3] = -7;
+  try {
+    rc::value_range(std::span<const double>(big));
+    FAIL();
+  } catch (const rapidnn::InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "value_range: value at index 77777 is not finite (nan)");
+  }
+  big[77777] = 2;
+  big[88888] = 9;
+  const auto r = rc::value_range(std::span<const double>(big));
+  EXPECT_EQ(r.min, -7.0);
+  EXPECT_EQ(r.max, 9.0);
   try {
     rc::value_range(std::span<const float>());
     FAIL();
