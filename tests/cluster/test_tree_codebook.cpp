@@ -82,6 +82,18 @@ TEST(TreeCodebook, LevelsAscendingCodesOrderPreservingWithPrefixProperty) {
       }
     }
   }
+  // Max-pooling on codes (Section 3.1 / 4.2.1): the max of a window's codes is the code of the
+  // window's max, at every level.
+  for (int w = 0; w < 500; ++w) {
+    double window[4];
+    for (double& x : window) x = rng.normal() * 2;
+    const double mx = *std::max_element(std::begin(window), std::end(window));
+    for (int l = 1; l <= L; ++l) {
+      std::uint32_t max_code = 0;
+      for (double x : window) max_code = std::max(max_code, t.encode(x, l));
+      ASSERT_EQ(max_code, t.encode(mx, l));
+    }
+  }
   // Training values encode into the slot whose count they were counted in.
   for (int l = 1; l <= L; ++l) {
     std::vector<std::uint64_t> counts(std::size_t{1} << l, 0);
