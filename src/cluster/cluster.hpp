@@ -7,4 +7,7 @@
 #include "cluster/kmeans1d_fast.hpp"
 #include "cluster/kmeans1d_optimal.hpp"
 #include "cluster/lloyd_reference.hpp"
+#include "cluster/nearest_lookup.hpp"
+#include "cluster/sort_values.hpp"
 #include "cluster/tree_codebook.hpp"
+#include "cluster/weighted_lloyd.hpp"
