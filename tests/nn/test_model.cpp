@@ -99,6 +99,28 @@ TEST(Model, HooksSeeAndModifyComputeInputs) {
   expect_matrix_near(y, mat({{6, 1}}), 1e-6);
 }
 
+TEST(Model, BackwardDifferentiatesAtTheHookedInput) {
+  // A hook doubling the input of fc must give the same weight gradient as feeding 2x.
+  auto build = [] {
+    Model m(Shape{3, 1, 1}, "hooked");
+    m.dense(2, Model::kPrevious, "fc");
+    m.dense_at(1).weights() = mat({{1, -1, 2}, {0.5f, 0, -2}});
+    m.zero_grads();
+    return m;
+  };
+  Model a = build(), b = build();
+  const Matrix x = mat({{1, 2, 3}, {-1, 0, 4}});
+  ForwardHooks doubling;
+  doubling.before_compute = [](int, const Layer&, Matrix& input) { input *= 2.0f; };
+  const Matrix ya = a.forward(x, PassContext::inference(), doubling);
+  const Matrix yb = b.forward(Matrix(2.0f * x));
+  expect_matrix_near(ya, yb, 1e-6);
+  const Matrix g = mat({{1, -1}, {0.5f, 2}});
+  a.backward(g);
+  b.backward(g);
+  expect_matrix_near(a.dense_at(1).weights_grad(), b.dense_at(1).weights_grad(), 1e-6);
+}
+
 TEST(Model, BackwardMatchesFiniteDifferences) {
   // conv -> tanh -> avg pool -> (flatten, dense) and a residual tanh branch: a smooth model.
   Model m(Shape{2, 4, 4}, "smooth");
