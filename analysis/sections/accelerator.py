@@ -226,6 +226,32 @@ def headline(d: Data) -> str:
                                "latency s", "energy J", "memory MB"], per_model, "lrrrrrrr"))
 
 
+def layers(f_group: h5py.Group, d: Data) -> str:
+    """Pipeline balance per model at the headline sizes: the longest stage and its layer."""
+    if "layers" not in f_group:
+        return ""
+    rows = []
+    for m in d.models:
+        if m not in f_group["layers"]:
+            continue
+        g = f_group["layers"][m]
+        names = [str(x) for x in h5util.attr(g, "names", [])]
+        stage = h5util.read_1d(g, "stage_cycles")
+        rnas = h5util.read_1d(g, "rnas")
+        energy = h5util.read_1d(g, "energy_j")
+        busy = stage[rnas > 0]
+        k = int(np.argmax(stage))
+        top_e = int(np.argmax(energy))
+        rows.append([m, len(names), int(rnas.sum()), names[k], f"{stage[k]:.0f}",
+                     f"{busy.mean() / stage[k]:.2f}", names[top_e], md.pct(energy[top_e] / energy.sum(), 1)])
+    if not rows:
+        return ""
+    return ("Where the time goes (one chip, headline sizes): the longest pipeline stage sets the throughput; "
+            "balance = mean stage / longest stage over the layers that hold RNAs.\n\n"
+            + md.table(["model", "layers", "RNAs", "longest stage", "cycles", "balance", "most energy", "share"],
+                       rows, "lrrlrrlr"))
+
+
 def fig11(d: Data, outdir: Path) -> str:
     ws = sorted({int(x) for x in d.c["w"][d.c["study"] == 0]})
     us = sorted({int(x) for x in d.c["u"][d.c["study"] == 0]})
@@ -525,6 +551,7 @@ def render(files: list[h5py.File], outdir: Path) -> str:
                          + "\n\n")
         parts += ["### Table 1: RAPIDNN parameters\n\n", table1(d), "\n",
                   "### Section 5.5: computational and power efficiency\n\n", headline(d), "\n",
+                  layers(f[GROUP], d), "\n",
                   "### Figure 11: energy improvement and speedup over the GPU\n\n", fig11(d, outdir), "\n",
                   "### Figure 12: EDP and memory versus accuracy loss\n\n", fig12(d), "\n",
                   "### Figure 13: energy and time breakdown\n\n", fig13(d, outdir), "\n",
