@@ -12,14 +12,14 @@ namespace {
 
 // Scratch of one task: counters for both layouts.
 struct Scratch {
-  std::vector<float> dense;            // w*u counts (dense layout)
+  std::vector<std::uint16_t> banks;    // 4 x w*u counts (dense layout), all-zero between uses
   std::vector<float> partial;          // u partial sums
   std::vector<std::uint32_t> sparse;   // w*u counts (sparse layout), kept all-zero between uses
   std::vector<std::uint32_t> touched;  // cells touched, in first-touch order
   std::vector<Code> wbuf, ubuf;        // compacted edges (conv windows that hit padding)
   void reserve(int w, int u, int fan_in) {
     const auto cells = static_cast<std::size_t>(w) * static_cast<std::size_t>(u);
-    if (dense.size() < cells) dense.resize(cells);
+    if (banks.size() < 4 * cells) banks.assign(4 * cells, 0);
     if (sparse.size() < cells) sparse.assign(cells, 0);
     if (partial.size() < static_cast<std::size_t>(u)) partial.resize(static_cast<std::size_t>(u));
     if (touched.size() < static_cast<std::size_t>(fan_in)) touched.resize(static_cast<std::size_t>(fan_in));
@@ -31,17 +31,35 @@ struct Scratch {
 };
 
 // Dense layout: count every pair into a w x u array, then sum count x product row by row.
+// Edges are counted into 4 interleaved banks (edge k into bank k mod 4) so that runs of the same
+// pair (frequent: ReLU outputs share the code of 0) do not serialise on one counter; the banks
+// are added when the counts are used. Requires n < 4 * 65536 (16-bit counters per bank).
 double count_dense(const Code* wc, const Code* uc, int n, const float* products, int w, int u, Scratch& s) {
-  float* cnt = s.dense.data();
-  const int cells = w * u;
-  std::fill(cnt, cnt + cells, 0.0f);
-  for (int k = 0; k < n; ++k) cnt[wc[k] * u + uc[k]] += 1.0f;  // exact: counts < 2^24
+  const std::size_t cells = static_cast<std::size_t>(w) * static_cast<std::size_t>(u);
+  std::uint16_t* c0 = s.banks.data();
+  std::uint16_t* c1 = c0 + cells;
+  std::uint16_t* c2 = c1 + cells;
+  std::uint16_t* c3 = c2 + cells;
+  const auto U = static_cast<unsigned>(u);
+  int k = 0;
+  for (; k + 4 <= n; k += 4) {
+    ++c0[wc[k] * U + uc[k]];
+    ++c1[wc[k + 1] * U + uc[k + 1]];
+    ++c2[wc[k + 2] * U + uc[k + 2]];
+    ++c3[wc[k + 3] * U + uc[k + 3]];
+  }
+  for (; k < n; ++k) ++c0[wc[k] * U + uc[k]];
   float* part = s.partial.data();
   std::fill(part, part + u, 0.0f);
   for (int a = 0; a < w; ++a) {
-    const float* c = cnt + a * u;
-    const float* p = products + a * u;
-    for (int b = 0; b < u; ++b) part[b] += c[b] * p[b];
+    const std::size_t row = static_cast<std::size_t>(a) * U;
+    const float* p = products + row;
+    for (int b = 0; b < u; ++b) {
+      const std::size_t i = row + static_cast<std::size_t>(b);
+      const int count = c0[i] + c1[i] + c2[i] + c3[i];
+      c0[i] = c1[i] = c2[i] = c3[i] = 0;  // left all-zero for the next neuron
+      part[b] += static_cast<float>(count) * p[b];
+    }
   }
   double acc = 0.0;
   for (int b = 0; b < u; ++b) acc += part[b];
@@ -66,8 +84,11 @@ double count_sparse(const Code* wc, const Code* uc, int n, const float* products
   return acc;
 }
 
+// The dense layout costs ~w*u/8 per neuron on top of the n increments; it wins unless the
+// neuron has far fewer edges than there are pairs (e.g. a 3x3 single-channel convolution).
 inline double count_pairs(const Code* wc, const Code* uc, int n, const float* products, int w, int u, Scratch& s) {
-  return w * u <= n ? count_dense(wc, uc, n, products, w, u, s) : count_sparse(wc, uc, n, products, u, s);
+  const bool dense = 16 * n >= w * u && n < 4 * 65536;
+  return dense ? count_dense(wc, uc, n, products, w, u, s) : count_sparse(wc, uc, n, products, u, s);
 }
 
 struct Block {

@@ -27,15 +27,19 @@ TEST(CountedAccumulation, DenseLayoutHandComputed) {
 }
 
 TEST(CountedAccumulation, SparseLayoutHandComputed) {
-  // w = u = 4 (16 cells) with 3 edges selects the sparse layout. P[a][b] = (a+1)*(b-1):
-  // edges (3,0) -> 4*(-1) = -4, (3,0) -> -4, (1,3) -> 2*2 = 4; sum = -4, bias 1 -> -3.
-  std::vector<float> p(16);
-  for (int a = 0; a < 4; ++a)
-    for (int b = 0; b < 4; ++b) p[static_cast<std::size_t>(a * 4 + b)] = static_cast<float>((a + 1) * (b - 1));
+  // w = u = 16 (256 cells) with 3 edges (16*3 < 256) selects the sparse layout.
+  // P[a][b] = (a+1)*(b-1): edges (3,0) -> 4*(-1) = -4, (3,0) -> -4, (1,3) -> 2*2 = 4;
+  // sum = -4, bias 1 -> -3.
+  std::vector<float> p(256);
+  for (int a = 0; a < 16; ++a)
+    for (int b = 0; b < 16; ++b) p[static_cast<std::size_t>(a * 16 + b)] = static_cast<float>((a + 1) * (b - 1));
   const std::vector<Code> wc{3, 3, 1}, uc{0, 0, 3};
-  EXPECT_FLOAT_EQ(counted_accumulation(wc, uc, p, 4, 4, 1.0f), -3.0f);
+  std::vector<std::uint32_t> counts;
+  EXPECT_FLOAT_EQ(counted_accumulation(wc, uc, p, 16, 16, 1.0f, &counts), -3.0f);
+  EXPECT_EQ(counts[3 * 16 + 0], 2u);
+  EXPECT_EQ(counts[1 * 16 + 3], 1u);
   // A second call reuses no state: same answer.
-  EXPECT_FLOAT_EQ(counted_accumulation(wc, uc, p, 4, 4, 1.0f), -3.0f);
+  EXPECT_FLOAT_EQ(counted_accumulation(wc, uc, p, 16, 16, 1.0f), -3.0f);
 }
 
 TEST(CountedAccumulation, RejectsCodesOutsideTheTable) {
