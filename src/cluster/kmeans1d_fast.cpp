@@ -8,6 +8,7 @@
 #include "cluster/histogram.hpp"
 #include "cluster/input_checks.hpp"
 #include "cluster/kmeans1d_optimal.hpp"
+#include "cluster/sort_values.hpp"
 #include "cluster/weighted_lloyd.hpp"
 #include "core/error.hpp"
 
@@ -31,9 +32,21 @@ Codebook1D kmeans1d_fast(std::span<const float> values, int k, const FastKMeansP
   std::vector<double> points, weights;
   h.weighted_points(points, weights);
   if (points.size() < static_cast<std::size_t>(k)) {
-    // Fewer occupied bins than clusters: only the exact method can tell whether there are k
-    // distinct values (it throws the usual message if not).
-    return detail::kmeans1d_optimal_as(values, k, what);
+    // Fewer occupied bins than clusters: the values are concentrated far below the bin width
+    // (a few extreme outliers stretch the range). Use the distinct values with their counts as
+    // the fine points instead (one radix sort; O(n) memory, never the k*n DP table), which also
+    // tells whether there are k distinct values at all.
+    const std::vector<float> sorted = sorted_copy(values);
+    points.clear();
+    weights.clear();
+    for (std::size_t i = 0; i < sorted.size();) {
+      std::size_t j = i + 1;
+      while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+      points.push_back(sorted[i]);
+      weights.push_back(static_cast<double>(j - i));
+      i = j;
+    }
+    detail::check_k_distinct(k, points.size(), what);
   }
   // Step 3: exact DP on at most dp_points groups of consecutive non-empty bins (equal numbers of
   // bins per group): the optimal partition among those that do not cut a group.
@@ -70,12 +83,15 @@ Codebook1D kmeans1d_fast(std::span<const float> values, int k, const FastKMeansP
     }
     gp.resize(m);
     gw.resize(m);
-    centroids = kmeans1d_weighted_optimal(gp, gw, std::min<int>(k, static_cast<int>(m))).centroids;
-    RAPIDNN_ASSERT(centroids.size() == static_cast<std::size_t>(k));
+    centroids = m >= static_cast<std::size_t>(k) ? kmeans1d_weighted_optimal(gp, gw, k).centroids
+                                                 : kmeans1d_weighted_optimal(points, weights, k).centroids;
   }
-  // Step 4: Lloyd on the fine histogram (no raw pass).
-  centroids = weighted_lloyd_sorted(points, weights, centroids, params.histogram_lloyd_iterations, params.tolerance)
-                  .centroids;
+  // Step 4: Lloyd on the fine points (no raw pass); capped at ~2e7 point visits when the fine
+  // points are the distinct values of a huge input.
+  const int fine_iterations = static_cast<int>(std::min<std::size_t>(
+      static_cast<std::size_t>(std::max(params.histogram_lloyd_iterations, 0)),
+      std::size_t{20'000'000} / points.size()));
+  centroids = weighted_lloyd_sorted(points, weights, centroids, fine_iterations, params.tolerance).centroids;
 
   // Step 5: refinement passes on the raw values.
   const FixedPointScale& scale = h.scale;

@@ -81,6 +81,21 @@ TEST(Kmeans1dFast, ConstantInputAndSingleCluster) {
   EXPECT_NEAR(fast.wcss, exact.wcss, 1e-7 * exact.wcss);
 }
 
+TEST(Kmeans1dFast, ExtremeOutliersFallBackToDistinctValues) {
+  // 60000 Laplace values plus two outliers at +-1e6: with 65536 bins over [-1e6, 1e6] nearly all
+  // values share one bin (width ~30), fewer occupied bins than k. The distinct-value path must
+  // still land within 0.1% of the exact optimum.
+  auto v = laplace_values(60000, 11);
+  v[100] = 1e6f;
+  v[200] = -1e6f;
+  const auto exact = rc::kmeans1d_optimal(std::span<const float>(v), 8);
+  const auto fast = rc::kmeans1d_fast(std::span<const float>(v), 8);
+  ASSERT_EQ(fast.centroids.size(), 8u);
+  EXPECT_EQ(fast.centroids.front(), -1e6);
+  EXPECT_EQ(fast.centroids.back(), 1e6);
+  EXPECT_LE(fast.wcss, exact.wcss * 1.001);
+}
+
 TEST(Kmeans1dFast, FewDistinctValuesAndBadInput) {
   // 100000 values but only 3 distinct: k = 3 works (exact fallback), k = 4 is an error.
   std::vector<float> v(100000);
