@@ -14,7 +14,11 @@
 //   5. [raw] refinement passes: each assigns the raw values to the current centroids (their
 //      counts and WCSS) and stops when the next Lloyd step's exact WCSS gain,
 //      sum_j n_j (c_j - mean_j)^2, is at most tolerance * WCSS; otherwise moves to the means.
-// With the defaults this is usually 3 raw passes in total.
+// With the defaults that is 5 raw passes (2 raw Lloyd steps; each lowers the WCSS by ~1e-6
+// relative on Laplace data); max_refine_passes = 1 gives the 3-pass variant (~6e-6 above the
+// optimum at k = 64 on 10^7 Laplace values). If fewer than k bins are occupied (extreme outliers
+// stretch the range), the fine points are the distinct values with their counts instead (one radix
+// sort, O(n) memory).
 #include <span>
 
 #include "cluster/codebook.hpp"
