@@ -11,6 +11,7 @@
 #include "accel/cost_model.hpp"
 #include "accel/shape_zoo.hpp"
 #include "core/config.hpp"
+#include "core/error.hpp"
 #include "experiment.hpp"
 #include "io/result_file.hpp"
 #include "io/result_reader.hpp"
@@ -118,4 +119,33 @@ TEST(AcceleratorMpi, RowsEqualSingleRankComputationAndJoinDeltaE) {
   EXPECT_NEAR(r.attr_double("/accelerator/totals_table1", "chip_area_mm2"), 124.1, 0.05);
   comm.barrier();
   if (comm.is_root()) std::filesystem::remove_all(dir);
+}
+
+namespace {
+std::string configure_error(const std::string& text) {
+  try {
+    ConfigDocument doc = ConfigDocument::parse(text, "bad.toml");
+    auto root = doc.root();
+    root.require_string("experiment");
+    auto exp = experiments::find_experiment("accelerator", "bad.toml").make();
+    exp->configure(root, ".");
+    doc.check_unknown_keys();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST(AcceleratorConfig, ErrorsNameKeyAndValue) {
+  EXPECT_EQ(configure_error("experiment = \"accelerator\"\n[accelerator]\nmodels = [\"lenet\"]\n"),
+            "bad.toml:3:10: key 'accelerator.models': unknown model \"lenet\"; known: mnist_mlp, isolet_mlp, "
+            "har_mlp, cifar10_cnn, cifar100_cnn, alexnet, vgg16, googlenet, resnet152");
+  EXPECT_EQ(configure_error("experiment = \"accelerator\"\n[accelerator]\nsharing_codebooks = [64]\n"),
+            "bad.toml:3:21: key 'accelerator.sharing_codebooks': needs one codebook size per sharing model "
+            "(1 given, 4 models)");
+  EXPECT_EQ(configure_error("experiment = \"accelerator\"\n[accelerator.hardware]\ncrossbar_power_w = 5e3\n"),
+            "bad.toml:3:20: key 'accelerator.hardware.crossbar_power_w': expected a number in [0, 1000], got 5000");
+  EXPECT_EQ(configure_error("experiment = \"accelerator\"\n[accelerator.gpu]\npeak_flops = 0.0\n"),
+            "bad.toml:3:14: key 'accelerator.gpu.peak_flops': expected a number in [1000000, 1e+18], got 0");
 }
