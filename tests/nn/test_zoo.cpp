@@ -31,21 +31,12 @@ TEST(Zoo, MlpAndCnnCountsByHand) {
 //    total with 151,424 non-trainable BN statistics), so we match torchvision;
 //  AlexNet 61,100,840 = torchvision alexnet;
 //  GoogLeNet 6,624,904 = torchvision googlenet without the auxiliary classifiers.
-TEST(Zoo, ImagenetParameterCountsMatchPublished) {
-  EXPECT_EQ(zoo::build("vgg16", zoo::default_input("vgg16"), 1000, 1).parameter_count(),
-            138'357'544);
-  EXPECT_EQ(zoo::build("resnet152", zoo::default_input("resnet152"), 1000, 1).parameter_count(),
-            60'192'808);
-  EXPECT_EQ(zoo::build("alexnet", zoo::default_input("alexnet"), 1000, 1).parameter_count(),
-            61'100'840);
-  EXPECT_EQ(zoo::build("googlenet", zoo::default_input("googlenet"), 1000, 1).parameter_count(),
-            6'624'904);
-}
-
-TEST(Zoo, VggMacsAndShapesAtPublishedInput) {
-  Model vgg = zoo::build("vgg16", Shape{3, 224, 224}, 1000, 1);
-  // Sum over the 13 convs of H*W*C_out*9*C_in (hand sum in the nn report) plus the three FCs
-  // 25088*4096 + 4096*4096 + 4096*1000: 15,346,630,656 + 123,633,664.
+// Each model is built once (VGG-16 alone initialises 138M weights).
+TEST(Zoo, Vgg16CountMacsAndShapes) {
+  Model vgg = zoo::build("vgg16", zoo::default_input("vgg16"), 1000, 1);
+  EXPECT_EQ(vgg.parameter_count(), 138'357'544);
+  // Sum over the 13 convs of H*W*C_out*9*C_in at 224, 112, 56, 28, 14 (15,346,630,656) plus
+  // the FCs 25088*4096 + 4096*4096 + 4096*1000 (123,633,664).
   EXPECT_EQ(vgg.macs_per_sample(), 15'470'264'320);
   EXPECT_EQ(vgg.shape(vgg.find("block5_pool")), (Shape{512, 7, 7}));
   EXPECT_EQ(vgg.dense_at(vgg.find("fc1")).in_features(), 25'088);
@@ -55,18 +46,24 @@ TEST(Zoo, VggMacsAndShapesAtPublishedInput) {
   EXPECT_EQ(c.out_h(), 56);
 }
 
-TEST(Zoo, ResnetAndGooglenetStructure) {
-  Model r = zoo::build("resnet152", Shape{3, 224, 224}, 1000, 1);
+TEST(Zoo, Resnet152CountAndStructure) {
+  Model r = zoo::build("resnet152", zoo::default_input("resnet152"), 1000, 1);
+  EXPECT_EQ(r.parameter_count(), 60'192'808);
   EXPECT_EQ(r.shape(r.find("maxpool")), (Shape{64, 56, 56}));
   EXPECT_EQ(r.shape(r.find("layer3.35.relu")), (Shape{1024, 14, 14}));
   EXPECT_EQ(r.shape(r.find("layer4.2.relu")), (Shape{2048, 7, 7}));
   EXPECT_EQ(r.inputs_of(r.find("layer1.1.add")).size(), 2u);
   EXPECT_EQ(r.compute_nodes().size(), 156u);  // 1 stem + 50 blocks x 3 + 4 downsample + fc
-  Model g = zoo::build("googlenet", Shape{3, 224, 224}, 1000, 1);
+}
+
+TEST(Zoo, GooglenetAndAlexnetCountsAndStructure) {
+  Model g = zoo::build("googlenet", zoo::default_input("googlenet"), 1000, 1);
+  EXPECT_EQ(g.parameter_count(), 6'624'904);
   EXPECT_EQ(g.shape(g.find("maxpool1")), (Shape{64, 56, 56}));  // ceil mode
   EXPECT_EQ(g.shape(g.find("inception3a.concat")), (Shape{256, 28, 28}));
   EXPECT_EQ(g.shape(g.find("inception5b.concat")), (Shape{1024, 7, 7}));
-  Model a = zoo::build("alexnet", Shape{3, 224, 224}, 1000, 1);
+  Model a = zoo::build("alexnet", zoo::default_input("alexnet"), 1000, 1);
+  EXPECT_EQ(a.parameter_count(), 61'100'840);
   EXPECT_EQ(a.shape(a.find("pool5")), (Shape{256, 6, 6}));
 }
 
