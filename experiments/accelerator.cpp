@@ -206,20 +206,25 @@ class Accelerator final : public Experiment {
       return static_cast<std::size_t>(std::find(column_names().begin(), column_names().end(), name) -
                                       column_names().begin());
     };
-    std::string s = fmt::format("RAPIDNN at w={} u={} q={} (1 chip) vs GTX 1080 roofline\n", headline_.w, headline_.u,
-                                headline_.q);
-    s += fmt::format("{:<13} {:>11} {:>11} {:>11} {:>9} {:>9} {:>11} {:>10}\n", "model", "latency s", "inf/s",
-                     "energy J", "speedup", "energy x", "GOPS/s/mm2", "GOPS/s/W");
+    auto one_chip_grid = [&](const double* row) { return row[col("study")] == kGrid && row[col("chips")] == 1; };
+    auto at_headline = [&](const double* row) {
+      return row[col("w")] == headline_.w && row[col("u")] == headline_.u && row[col("q")] == headline_.q;
+    };
+    // The headline sizes when the grid has them, else every one-chip grid row.
+    bool have_headline = false;
+    for (std::size_t r = 0; r * ncol < rows_.size(); ++r)
+      have_headline |= one_chip_grid(&rows_[r * ncol]) && at_headline(&rows_[r * ncol]);
+    std::string s = "RAPIDNN (1 chip) vs GTX 1080 roofline\n";
+    s += fmt::format("{:<13} {:>4} {:>4} {:>11} {:>11} {:>11} {:>9} {:>9} {:>11} {:>10}\n", "model", "w", "u",
+                     "latency s", "inf/s", "energy J", "speedup", "energy x", "GOPS/s/mm2", "GOPS/s/W");
     for (std::size_t r = 0; r * ncol < rows_.size(); ++r) {
       const double* row = &rows_[r * ncol];
-      if (row[col("study")] != kGrid || row[col("w")] != headline_.w || row[col("u")] != headline_.u ||
-          row[col("q")] != headline_.q || row[col("chips")] != 1)
-        continue;
-      s += fmt::format("{:<13} {:>11.3e} {:>11.3e} {:>11.3e} {:>9.1f} {:>9.1f} {:>11.1f} {:>10.1f}\n",
-                       models_[static_cast<std::size_t>(row[col("model_index")])], row[col("latency_s")],
-                       row[col("throughput_per_s")], row[col("energy_j")], row[col("speedup_vs_gpu")],
-                       row[col("energy_improvement_vs_gpu")], row[col("gops_per_s_per_mm2_chip")],
-                       row[col("gops_per_s_per_w")]);
+      if (!one_chip_grid(row) || (have_headline && !at_headline(row))) continue;
+      s += fmt::format("{:<13} {:>4} {:>4} {:>11.3e} {:>11.3e} {:>11.3e} {:>9.1f} {:>9.1f} {:>11.1f} {:>10.1f}\n",
+                       models_[static_cast<std::size_t>(row[col("model_index")])], row[col("w")], row[col("u")],
+                       row[col("latency_s")], row[col("throughput_per_s")], row[col("energy_j")],
+                       row[col("speedup_vs_gpu")], row[col("energy_improvement_vs_gpu")],
+                       row[col("gops_per_s_per_mm2_chip")], row[col("gops_per_s_per_w")]);
     }
     return s;
   }
