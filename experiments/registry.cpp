@@ -5,14 +5,18 @@ namespace rapidnn::experiments {
 
 // One factory per driver, defined in experiments/<name>.cpp.
 ExperimentInfo baselines_experiment();
+ExperimentInfo composer_experiment();
 ExperimentInfo ndcam_variation_experiment();
 ExperimentInfo accelerator_experiment();
+ExperimentInfo codebooks_experiment();
 
 const std::vector<ExperimentInfo>& registry() {
   static const std::vector<ExperimentInfo> all = {
       baselines_experiment(),
+      composer_experiment(),
       ndcam_variation_experiment(),
       accelerator_experiment(),
+      codebooks_experiment(),
   };
   return all;
 }
