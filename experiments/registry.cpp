@@ -8,6 +8,7 @@ ExperimentInfo baselines_experiment();
 ExperimentInfo composer_experiment();
 ExperimentInfo ndcam_variation_experiment();
 ExperimentInfo accelerator_experiment();
+ExperimentInfo codebooks_experiment();
 
 const std::vector<ExperimentInfo>& registry() {
   static const std::vector<ExperimentInfo> all = {
@@ -15,6 +16,7 @@ const std::vector<ExperimentInfo>& registry() {
       composer_experiment(),
       ndcam_variation_experiment(),
       accelerator_experiment(),
+      codebooks_experiment(),
   };
   return all;
 }

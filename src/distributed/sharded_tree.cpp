@@ -22,35 +22,59 @@ namespace {
 constexpr std::size_t kGrain = std::size_t{1} << 15;
 constexpr float kPosInf = std::numeric_limits<float>::infinity();
 
-/// The node of x at level l: the path through the split thresholds found so far.
-inline std::uint32_t route(const std::vector<std::vector<double>>& thresholds, int l, double x) {
-  std::uint32_t node = 0;
-  for (int d = 0; d < l; ++d) node = node * 2 + (x > thresholds[static_cast<std::size_t>(d)][node] ? 1U : 0U);
-  return node;
-}
-
-/// One node's value range and its histogram geometry. bin(x) is monotone non-decreasing in x
-/// (a rounded affine map, clamped), which the exactness argument relies on.
+/// A node's value range and histogram geometry. bin(x) is monotone non-decreasing in x (a
+/// rounded affine map, clamped), which the exactness argument relies on.
 struct Node {
   std::uint64_t count = 0;
-  long double sum_q = 0;  // exact: an int64 sum, stored as long double for the G arithmetic
-  double lo = 0, hi = 0;  // min and max of the node's values (lo > hi when empty)
+  long double sum_q = 0;  // exact: an int64 sum, kept as long double for the G arithmetic
+  double lo = 1, hi = 0;  // binning range: contains the node's values (lo > hi: empty)
+  double vmin = 1, vmax = 0;  // the values' actual min and max (from the level's histogram)
   double centroid = 0;
   double inv_width = 0;
   int bin(double x, int bins) const {
     return static_cast<int>(std::clamp((x - lo) * inv_width, 0.0, static_cast<double>(bins - 1)));
   }
+  bool splittable() const { return count >= 2 && vmax > vmin; }  // >= 2 distinct values
 };
 
-struct LevelAcc {
+/// Per-node histograms of one level plus the level's per-node statistics.
+struct LevelHist {
+  int bins = 1;
   std::vector<std::int64_t> count_sum;  // per bin: count, fixed-point sum
   std::vector<float> min, max;          // per bin
-  cluster::ClusterStats stats;          // per node, for the level's WCSS
-  LevelAcc(std::size_t total_bins, int nodes)
-      : count_sum(2 * total_bins, 0), min(total_bins, kPosInf), max(total_bins, -kPosInf), stats(nodes) {}
+  cluster::ClusterStats stats;          // per node (WCSS of the level)
+  LevelHist(int n_nodes, int bins_per_node, bool with_bins)
+      : bins(bins_per_node),
+        count_sum(with_bins ? 2 * static_cast<std::size_t>(n_nodes) * bins_per_node : 0, 0),
+        min(with_bins ? static_cast<std::size_t>(n_nodes) * bins_per_node : 0, kPosInf),
+        max(min.size(), -kPosInf),
+        stats(n_nodes) {}
+  void add(const Node& nd, std::uint32_t node, double x, float xf, std::int64_t q) {
+    stats.add(static_cast<int>(node), q);
+    if (count_sum.empty()) return;
+    const std::size_t b = static_cast<std::size_t>(node) * bins + nd.bin(x, bins);
+    count_sum[2 * b] += 1;
+    count_sum[2 * b + 1] += q;
+    min[b] = std::min(min[b], xf);
+    max[b] = std::max(max[b], xf);
+  }
+  void merge(const LevelHist& o) {  // integer sums and min/max: the order does not matter
+    stats += o.stats;
+    for (std::size_t w = 0; w < count_sum.size(); ++w) count_sum[w] += o.count_sum[w];
+    for (std::size_t b = 0; b < min.size(); ++b) {
+      min[b] = std::min(min[b], o.min[b]);
+      max[b] = std::max(max[b], o.max[b]);
+    }
+  }
+  void allreduce(const par::Communicator& comm) {
+    comm.allreduce_sum(stats.words());
+    comm.allreduce_sum(std::span<std::int64_t>(count_sum));
+    comm.allreduce_min(std::span<float>(min));
+    comm.allreduce_max(std::span<float>(max));
+  }
 };
 
-/// G = S_L^2 / n_L + S_R^2 / n_R (maximised by the optimal split; WCSS = sum q^2 - G).
+/// G = S_L^2 / n_L + S_R^2 / n_R.
 inline long double between(long double n, long double s, long double nl, long double sl) {
   const long double sr = s - sl, nr = n - nl;
   return sl * sl / nl + sr * sr / nr;
@@ -61,6 +85,21 @@ struct Element {  // a whole bin, or one gathered value
   long double sum_q;
   float min, max;
 };
+
+/// What the histogram of a node says about where its optimal cut can be.
+struct SplitPlan {
+  int span_lo = 0, span_hi = -1;  // bins [span_lo, span_hi] are kept aside (inclusive)
+  long double best_boundary = -INFINITY;
+};
+
+int bins_at(int level, const ShardedTreeParams& p) { return std::max(64, p.bins_per_level >> level); }
+
+/// Heap-ordered thresholds of all levels so far: node m of level d is at (1 << d) - 1 + m.
+inline std::uint32_t route(const double* heap, int levels, double x) {
+  std::uint32_t node = 0;
+  for (int d = 0; d < levels; ++d) node = node * 2 + (x > heap[(1U << d) - 1 + node] ? 1U : 0U);
+  return node;
+}
 
 }  // namespace
 
@@ -74,124 +113,184 @@ cluster::TreeCodebook sharded_tree(const par::Communicator& comm, std::span<cons
   const ShardedRange range = sharded_range(comm, local, what);
   const cluster::FixedPointScale scale = cluster::FixedPointScale::from_range(range.min, range.max);
   ShardedTreeStats st;
-
   cluster::TreeCodebook tree;
+  std::vector<double> heap;  // thresholds, heap order
+
   std::vector<Node> nodes(1);
   nodes[0].lo = range.min;
   nodes[0].hi = range.max;
   nodes[0].count = range.count;
+  auto set_geometry = [](std::vector<Node>& ns, int bins) {
+    for (auto& nd : ns) nd.inv_width = nd.hi > nd.lo ? bins / (nd.hi - nd.lo) : 0.0;
+  };
 
-  for (int l = 0; l <= levels; ++l) {
-    const int n_nodes = 1 << l;
-    const bool split = l < levels;  // the last pass only measures the leaves' WCSS
-    const int bins = split ? std::max(64, params.bins_per_level >> l) : 1;
-    const std::size_t total_bins = static_cast<std::size_t>(n_nodes) * static_cast<std::size_t>(bins);
-    for (auto& nd : nodes) nd.inv_width = nd.hi > nd.lo ? bins / (nd.hi - nd.lo) : 0.0;
-
-    // ---- pass 1: per-node histograms and statistics --------------------------------------------
-    tbb::enumerable_thread_specific<LevelAcc> accs([&] { return LevelAcc(split ? total_bins : 0, n_nodes); });
+  // ---- pass 0: the root's histogram --------------------------------------------------------------
+  set_geometry(nodes, bins_at(0, params));
+  LevelHist hist(1, bins_at(0, params), true);
+  {
+    tbb::enumerable_thread_specific<LevelHist> accs([&] { return LevelHist(1, bins_at(0, params), true); });
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, local.size(), kGrain), [&](const auto& r) {
-      LevelAcc& a = accs.local();
+      LevelHist& a = accs.local();
+      for (std::size_t i = r.begin(); i != r.end(); ++i) a.add(nodes[0], 0, local[i], local[i], scale.quantize(local[i]));
+    });
+    for (const auto& a : accs) hist.merge(a);
+    hist.allreduce(comm);
+    ++st.passes;
+    nodes[0].sum_q = static_cast<long double>(hist.stats.sum_q(0));
+    nodes[0].centroid = hist.stats.mean(0, scale);
+  }
+
+  for (int l = 0; l < levels; ++l) {
+    const int n_nodes = 1 << l;
+    const int bins = hist.bins;
+    const bool last = l + 1 == levels;
+    // The actual value range of every node (its binning range may be wider).
+    for (int c = 0; c < n_nodes; ++c) {
+      Node& nd = nodes[static_cast<std::size_t>(c)];
+      float mn = kPosInf, mx = -kPosInf;
+      for (int b = 0; b < bins; ++b) {
+        mn = std::min(mn, hist.min[static_cast<std::size_t>(c) * bins + b]);
+        mx = std::max(mx, hist.max[static_cast<std::size_t>(c) * bins + b]);
+      }
+      nd.vmin = mn;
+      nd.vmax = mx;
+    }
+
+    // ---- bound: candidate bins and the span holding the optimal cut, per node ------------------
+    std::vector<std::uint8_t> candidate(static_cast<std::size_t>(n_nodes) * bins, 0);
+    std::vector<SplitPlan> plan(static_cast<std::size_t>(n_nodes));
+    for (int c = 0; c < n_nodes; ++c) {
+      const Node& nd = nodes[static_cast<std::size_t>(c)];
+      if (!nd.splittable()) continue;
+      const long double N = static_cast<long double>(nd.count), S = nd.sum_q;
+      const std::size_t base = static_cast<std::size_t>(c) * bins;
+      auto cnt = [&](int b) { return hist.count_sum[2 * (base + b)]; };
+      auto sum = [&](int b) { return static_cast<long double>(hist.count_sum[2 * (base + b) + 1]); };
+      long double n_p = 0, s_p = 0, best = -INFINITY;
+      for (int b = 0; b < bins; ++b) {
+        if (cnt(b) == 0) continue;
+        n_p += static_cast<long double>(cnt(b));
+        s_p += sum(b);
+        if (n_p < N) best = std::max(best, between(N, S, n_p, s_p));
+      }
+      const long double slack = std::isfinite(best) ? std::fabs(best) * 1e-12L : 0.0L;
+      SplitPlan& sp = plan[static_cast<std::size_t>(c)];
+      sp.best_boundary = best;
+      sp.span_lo = bins;
+      sp.span_hi = -1;
+      auto include = [&](int b) {
+        sp.span_lo = std::min(sp.span_lo, b);
+        sp.span_hi = std::max(sp.span_hi, b);
+      };
+      n_p = 0;
+      s_p = 0;
+      int prev_nonempty = -1;
+      for (int b = 0; b < bins; ++b) {
+        const std::size_t i = base + b;
+        const auto c_b = cnt(b);
+        if (c_b == 0) continue;
+        // The boundary before bin b (between prev_nonempty and b), if it is near-best.
+        if (prev_nonempty >= 0 && between(N, S, n_p, s_p) >= best - slack) {
+          include(prev_nonempty);
+          include(b);
+        }
+        if (c_b >= 2 && hist.min[i] < hist.max[i]) {
+          const long double qmin = static_cast<long double>(scale.quantize(hist.min[i]));
+          const long double qmax = static_cast<long double>(scale.quantize(hist.max[i]));
+          long double ub = -INFINITY;
+          for (const long double j : {1.0L, static_cast<long double>(c_b - 1)})
+            for (const long double q : {qmin, qmax}) ub = std::max(ub, between(N, S, n_p + j, s_p + j * q));
+          if (!std::isfinite(best) || ub >= best - slack) {
+            candidate[i] = 1;
+            include(b);
+          }
+        }
+        n_p += static_cast<long double>(c_b);
+        s_p += sum(b);
+        prev_nonempty = b;
+      }
+      RAPIDNN_ASSERT(sp.span_lo <= sp.span_hi);
+    }
+
+    // ---- children's geometry (contains their values whatever the cut inside the span) ----------
+    std::vector<Node> children(static_cast<std::size_t>(2 * n_nodes));
+    for (int c = 0; c < n_nodes; ++c) {
+      const Node& nd = nodes[static_cast<std::size_t>(c)];
+      Node& left = children[static_cast<std::size_t>(2 * c)];
+      Node& right = children[static_cast<std::size_t>(2 * c + 1)];
+      left = Node{};
+      right = Node{};
+      left.centroid = right.centroid = nd.centroid;
+      if (!nd.splittable()) {  // fewer than 2 distinct values: the left child keeps everything
+        left.lo = nd.lo;
+        left.hi = nd.hi;
+        left.count = nd.count;
+        left.sum_q = nd.sum_q;
+        continue;
+      }
+      const std::size_t base = static_cast<std::size_t>(c) * bins;
+      const SplitPlan& sp = plan[static_cast<std::size_t>(c)];
+      left.lo = nd.lo;
+      left.hi = hist.max[base + static_cast<std::size_t>(sp.span_hi)];
+      right.lo = hist.min[base + static_cast<std::size_t>(sp.span_lo)];
+      right.hi = nd.hi;
+    }
+    const int child_bins = last ? 1 : bins_at(l + 1, params);
+    set_geometry(children, child_bins);
+
+    // ---- the pass: route, settle the values outside the spans, keep the rest aside -------------
+    const double* thr = heap.data();
+    struct Local {
+      LevelHist hist;
+      std::vector<float> kept_v;
+      std::vector<std::uint32_t> kept_n;
+    };
+    tbb::enumerable_thread_specific<Local> accs(
+        [&] { return Local{LevelHist(2 * n_nodes, child_bins, !last), {}, {}}; });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, local.size(), kGrain), [&](const auto& r) {
+      Local& a = accs.local();
       for (std::size_t i = r.begin(); i != r.end(); ++i) {
         const float xf = local[i];
         const double x = xf;
-        const std::uint32_t node = route(tree.split_thresholds, l, x);
-        const std::int64_t q = scale.quantize(x);
-        a.stats.add(static_cast<int>(node), q);
-        if (!split) continue;
-        const std::size_t b = static_cast<std::size_t>(node) * bins + nodes[node].bin(x, bins);
-        a.count_sum[2 * b] += 1;
-        a.count_sum[2 * b + 1] += q;
-        a.min[b] = std::min(a.min[b], xf);
-        a.max[b] = std::max(a.max[b], xf);
+        const std::uint32_t node = route(thr, l, x);
+        const Node& nd = nodes[node];
+        std::uint32_t child = 2 * node;
+        if (nd.splittable()) {
+          const int b = nd.bin(x, bins);
+          const SplitPlan& sp = plan[node];
+          if (b >= sp.span_lo && b <= sp.span_hi) {
+            a.kept_v.push_back(xf);
+            a.kept_n.push_back(node);
+            continue;
+          }
+          child += b > sp.span_hi ? 1U : 0U;
+        }
+        a.hist.add(children[child], child, x, xf, scale.quantize(x));
       }
     });
-    LevelAcc acc(split ? total_bins : 0, n_nodes);
-    for (const LevelAcc& a : accs) {  // integer sums and min/max: the order does not matter
-      acc.stats += a.stats;
-      for (std::size_t w = 0; w < acc.count_sum.size(); ++w) acc.count_sum[w] += a.count_sum[w];
-      for (std::size_t b = 0; b < acc.min.size(); ++b) {
-        acc.min[b] = std::min(acc.min[b], a.min[b]);
-        acc.max[b] = std::max(acc.max[b], a.max[b]);
-      }
+    LevelHist next(2 * n_nodes, child_bins, !last);
+    std::vector<float> kept_v;
+    std::vector<std::uint32_t> kept_n;
+    for (auto& a : accs) {
+      next.merge(a.hist);
+      kept_v.insert(kept_v.end(), a.kept_v.begin(), a.kept_v.end());
+      kept_n.insert(kept_n.end(), a.kept_n.begin(), a.kept_n.end());
     }
-    comm.allreduce_sum(acc.stats.words());
-    comm.allreduce_sum(std::span<std::int64_t>(acc.count_sum));
-    comm.allreduce_min(std::span<float>(acc.min));
-    comm.allreduce_max(std::span<float>(acc.max));
     ++st.passes;
-    if (l >= 1) {
-      double wcss = 0;
-      for (int c = 0; c < n_nodes; ++c)
-        if (acc.stats.count(c) > 0) wcss += acc.stats.within_ss(c, scale);
-      tree.level_wcss.push_back(wcss);
-    }
-    if (l == 0) nodes[0].centroid = acc.stats.mean(0, scale);
-    for (int c = 0; c < n_nodes; ++c) {
-      RAPIDNN_ASSERT(acc.stats.count(c) == nodes[static_cast<std::size_t>(c)].count);
-      nodes[static_cast<std::size_t>(c)].sum_q = static_cast<long double>(acc.stats.sum_q(c));
-    }
-    if (!split) break;
 
-    // ---- bound: which bins may hold a cut better than the best bin boundary --------------------
-    std::vector<std::uint8_t> candidate(total_bins, 0);
-    std::vector<long double> best_boundary(static_cast<std::size_t>(n_nodes), -INFINITY);
-    for (int c = 0; c < n_nodes; ++c) {
-      const Node& nd = nodes[static_cast<std::size_t>(c)];
-      if (nd.count < 2 || !(nd.hi > nd.lo)) continue;
-      const long double N = static_cast<long double>(nd.count), S = nd.sum_q;
-      const std::size_t base = static_cast<std::size_t>(c) * bins;
-      long double n_p = 0, s_p = 0, best = -INFINITY;
-      for (int b = 0; b < bins; ++b) {
-        const auto cnt = acc.count_sum[2 * (base + b)];
-        if (cnt == 0) continue;
-        n_p += static_cast<long double>(cnt);
-        s_p += static_cast<long double>(acc.count_sum[2 * (base + b) + 1]);
-        if (n_p < N) best = std::max(best, between(N, S, n_p, s_p));
-      }
-      best_boundary[static_cast<std::size_t>(c)] = best;
-      const long double slack = std::isfinite(best) ? std::fabs(best) * 1e-12L : 0.0L;
-      n_p = 0;
-      s_p = 0;
-      for (int b = 0; b < bins; ++b) {
-        const std::size_t i = base + b;
-        const auto cnt = acc.count_sum[2 * i];
-        if (cnt >= 2 && acc.min[i] < acc.max[i]) {
-          const long double qmin = static_cast<long double>(scale.quantize(acc.min[i]));
-          const long double qmax = static_cast<long double>(scale.quantize(acc.max[i]));
-          long double ub = -INFINITY;
-          for (const long double j : {1.0L, static_cast<long double>(cnt - 1)})
-            for (const long double q : {qmin, qmax}) ub = std::max(ub, between(N, S, n_p + j, s_p + j * q));
-          if (!std::isfinite(best) || ub >= best - slack) candidate[i] = 1;
-        }
-        n_p += static_cast<long double>(cnt);
-        s_p += static_cast<long double>(acc.count_sum[2 * i + 1]);
-      }
-    }
-
-    // ---- pass 2: gather the values of the candidate bins -----------------------------------------
-    tbb::enumerable_thread_specific<std::pair<std::vector<float>, std::vector<std::uint32_t>>> picked;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, local.size(), kGrain), [&](const auto& r) {
-      auto& p = picked.local();
-      for (std::size_t i = r.begin(); i != r.end(); ++i) {
-        const double x = local[i];
-        const std::uint32_t node = route(tree.split_thresholds, l, x);
-        const std::size_t b = static_cast<std::size_t>(node) * bins + nodes[node].bin(x, bins);
-        if (candidate[b] != 0) {
-          p.first.push_back(local[i]);
-          p.second.push_back(node);
-        }
-      }
-    });
+    // ---- gather the values of the candidate bins -------------------------------------------------
     std::vector<float> mine_v;
     std::vector<std::uint32_t> mine_n;
-    for (auto& p : picked) {
-      mine_v.insert(mine_v.end(), p.first.begin(), p.first.end());
-      mine_n.insert(mine_n.end(), p.second.begin(), p.second.end());
+    for (std::size_t i = 0; i < kept_v.size(); ++i) {
+      const std::uint32_t node = kept_n[i];
+      const std::size_t b = static_cast<std::size_t>(node) * bins + nodes[node].bin(kept_v[i], bins);
+      if (candidate[b] != 0) {
+        mine_v.push_back(kept_v[i]);
+        mine_n.push_back(node);
+      }
     }
     const std::vector<float> all_v = comm.allgatherv(std::span<const float>(mine_v));
     const std::vector<std::uint32_t> all_n = comm.allgatherv(std::span<const std::uint32_t>(mine_n));
-    ++st.passes;
     st.gathered_values += all_v.size();
     std::vector<std::size_t> order(all_v.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -199,33 +298,26 @@ cluster::TreeCodebook sharded_tree(const par::Communicator& comm, std::span<cons
       return all_n[a] != all_n[b] ? all_n[a] < all_n[b] : all_v[a] < all_v[b];
     });
 
-    // ---- exact split of every node ----------------------------------------------------------------
+    // ---- exact split of every node -----------------------------------------------------------------
     std::vector<double> thresholds(static_cast<std::size_t>(n_nodes), std::numeric_limits<double>::infinity());
-    std::vector<Node> children(static_cast<std::size_t>(2 * n_nodes));
-    std::size_t g = 0;  // cursor into the sorted gathered values
+    std::size_t g = 0;
     std::vector<Element> seq;
     for (int c = 0; c < n_nodes; ++c) {
       const Node& nd = nodes[static_cast<std::size_t>(c)];
       Node& left = children[static_cast<std::size_t>(2 * c)];
       Node& right = children[static_cast<std::size_t>(2 * c + 1)];
-      // Unsplittable (fewer than 2 distinct values): the left child keeps everything.
-      left = nd;
-      right = Node{};
-      right.lo = 1;
-      right.hi = 0;
-      right.centroid = nd.centroid;
       const std::size_t g_begin = g;
       while (g < order.size() && all_n[order[g]] == static_cast<std::uint32_t>(c)) ++g;
-      if (nd.count < 2 || !(nd.hi > nd.lo)) continue;
+      if (!nd.splittable()) continue;
       seq.clear();
       const std::size_t base = static_cast<std::size_t>(c) * bins;
       std::size_t gi = g_begin;
       for (int b = 0; b < bins; ++b) {
         const std::size_t i = base + b;
-        const auto cnt = static_cast<std::uint64_t>(acc.count_sum[2 * i]);
+        const auto cnt = static_cast<std::uint64_t>(hist.count_sum[2 * i]);
         if (cnt == 0) continue;
         if (candidate[i] == 0) {
-          seq.push_back({cnt, static_cast<long double>(acc.count_sum[2 * i + 1]), acc.min[i], acc.max[i]});
+          seq.push_back({cnt, static_cast<long double>(hist.count_sum[2 * i + 1]), hist.min[i], hist.max[i]});
           continue;
         }
         std::uint64_t taken = 0;
@@ -254,16 +346,12 @@ cluster::TreeCodebook sharded_tree(const par::Communicator& comm, std::span<cons
           min_right = seq[e + 1].min;
         }
       }
-      RAPIDNN_ASSERT(std::isfinite(best) && best >= best_boundary[static_cast<std::size_t>(c)]);
+      RAPIDNN_ASSERT(std::isfinite(best) && best >= plan[static_cast<std::size_t>(c)].best_boundary);
       left.count = static_cast<std::uint64_t>(best_n);
       left.sum_q = best_s;
-      left.lo = nd.lo;
-      left.hi = max_left;
       left.centroid = scale.to_value(best_s / best_n);
       right.count = nd.count - left.count;
       right.sum_q = S - best_s;
-      right.lo = min_right;
-      right.hi = nd.hi;
       right.centroid = scale.to_value((S - best_s) / (N - best_n));
       // Midpoint of the child centroids, clamped into [max_left, min_right) so that every value
       // encodes to the side it was split to.
@@ -272,6 +360,21 @@ cluster::TreeCodebook sharded_tree(const par::Communicator& comm, std::span<cons
       if (t >= min_right) t = std::nextafter(static_cast<double>(min_right), -std::numeric_limits<double>::infinity());
       thresholds[static_cast<std::size_t>(c)] = t;
     }
+
+    // ---- the kept-aside values join their children; reduce the next level -------------------------
+    for (std::size_t i = 0; i < kept_v.size(); ++i) {
+      const std::uint32_t child = 2 * kept_n[i] + (kept_v[i] > thresholds[kept_n[i]] ? 1U : 0U);
+      next.add(children[child], child, kept_v[i], kept_v[i], scale.quantize(kept_v[i]));
+    }
+    next.allreduce(comm);
+    double wcss = 0;
+    for (int c = 0; c < 2 * n_nodes; ++c) {
+      RAPIDNN_ASSERT(next.stats.count(c) == children[static_cast<std::size_t>(c)].count);
+      RAPIDNN_ASSERT(static_cast<long double>(next.stats.sum_q(c)) == children[static_cast<std::size_t>(c)].sum_q);
+      if (next.stats.count(c) > 0) wcss += next.stats.within_ss(c, scale);
+    }
+    tree.level_wcss.push_back(wcss);
+    heap.insert(heap.end(), thresholds.begin(), thresholds.end());
     tree.split_thresholds.push_back(std::move(thresholds));
     std::vector<double> cents;
     std::vector<std::uint64_t> counts;
@@ -282,6 +385,7 @@ cluster::TreeCodebook sharded_tree(const par::Communicator& comm, std::span<cons
     tree.level_centroids.push_back(std::move(cents));
     tree.level_counts.push_back(std::move(counts));
     nodes = std::move(children);
+    hist = std::move(next);
   }
   if (out_stats != nullptr) *out_stats = st;
   return tree;

@@ -2,6 +2,9 @@
 
 #include <cmath>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include "accel/shape_zoo.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -25,16 +28,18 @@ std::vector<float> SyntheticWeights::rows(int layer, std::uint64_t row_begin, st
   std::vector<float> out(e1 - e0);
   const double b = laplace_scale(s);
   const std::uint64_t stream = static_cast<std::uint64_t>(layer + 1) << 40;
-  // Blocks are independent, so they are generated in parallel by the caller's threads if needed;
-  // here serially per block (a few ns per value).
-  for (std::uint64_t blk = e0 / kBlock; blk * kBlock < e1; ++blk) {
-    CounterRng rng(seed_, RngDomain::kSyntheticData, stream | blk);
-    const std::uint64_t start = blk * kBlock;
-    for (std::uint64_t e = start; e < start + kBlock && e < e1; ++e) {
-      const double v = rng.laplace(b);
-      if (e >= e0) out[e - e0] = static_cast<float>(v);
+  // Blocks are independent streams: generated in parallel, the values do not depend on it.
+  const std::uint64_t first = e0 / kBlock, last = (e1 + kBlock - 1) / kBlock;
+  tbb::parallel_for(tbb::blocked_range<std::uint64_t>(first, last, 16), [&](const auto& r) {
+    for (std::uint64_t blk = r.begin(); blk != r.end(); ++blk) {
+      CounterRng rng(seed_, RngDomain::kSyntheticData, stream | blk);
+      const std::uint64_t start = blk * kBlock;
+      for (std::uint64_t e = start; e < start + kBlock && e < e1; ++e) {
+        const double v = rng.laplace(b);
+        if (e >= e0) out[e - e0] = static_cast<float>(v);
+      }
     }
-  }
+  });
   return out;
 }
 

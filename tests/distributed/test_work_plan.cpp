@@ -107,8 +107,9 @@ TEST(ShardedTree, SplitsAreTheExactTwoMeansSplitsOfBuildTreeCodebook) {
     }
     // Every value encodes to the cluster it was built in, as in the reference.
     for (std::size_t i = 0; i < v.size(); i += 97) EXPECT_EQ(got.encode(v[i], 5), ref.encode(v[i], 5));
-    EXPECT_EQ(st.passes, 2 * 5 + 1);
-    EXPECT_LT(st.gathered_values, v.size());
+    EXPECT_EQ(st.passes, 5 + 1);  // one pass per level plus the root histogram
+    // With fine bins only a few bins around each optimum are gathered.
+    if (bins > 1000) EXPECT_LT(st.gathered_values, v.size() / 10);
   }
 }
 
