@@ -153,7 +153,7 @@ def cluster(tmp_path):
 
 
 def check_codebooks(g, ranks):
-    assert g.attrs["ranks"] == ranks
+    assert g["codebooks"].attrs["ranks"] == ranks
     cents = g["codebooks/flat/centroids"][...]
     layer = g["codebooks/problems/layer"][...]
     assert cents.shape == (3, 16)  # mnist_mlp: fc1, fc2 sharded; fc3 whole
