@@ -37,37 +37,48 @@ struct Node {
   bool splittable() const { return count >= 2 && vmax > vmin; }  // >= 2 distinct values
 };
 
-/// Per-node histograms of one level plus the level's per-node statistics.
+/// One histogram bin while accumulating: one 24-byte record, so an update touches one cache line.
+struct Bin {
+  std::int64_t count = 0, sum_q = 0;
+  float min = kPosInf, max = -kPosInf;
+};
+
+/// Per-node histograms of one level. Accumulated as Bin
+/// records, reduced across ranks as flat arrays (count_sum, min, max).
 struct LevelHist {
   int bins = 1;
-  std::vector<std::int64_t> count_sum;  // per bin: count, fixed-point sum
-  std::vector<float> min, max;          // per bin
-  cluster::ClusterStats stats;          // per node (WCSS of the level)
+  std::vector<Bin> acc;                 // accumulation (per thread, then merged)
+  std::vector<std::int64_t> count_sum;  // after allreduce: per bin count, fixed-point sum
+  std::vector<float> min, max;          // after allreduce: per bin
   LevelHist(int n_nodes, int bins_per_node, bool with_bins)
-      : bins(bins_per_node),
-        count_sum(with_bins ? 2 * static_cast<std::size_t>(n_nodes) * bins_per_node : 0, 0),
-        min(with_bins ? static_cast<std::size_t>(n_nodes) * bins_per_node : 0, kPosInf),
-        max(min.size(), -kPosInf),
-        stats(n_nodes) {}
+      : bins(bins_per_node), acc(with_bins ? static_cast<std::size_t>(n_nodes) * bins_per_node : 0) {}
   void add(const Node& nd, std::uint32_t node, double x, float xf, std::int64_t q) {
-    stats.add(static_cast<int>(node), q);
-    if (count_sum.empty()) return;
-    const std::size_t b = static_cast<std::size_t>(node) * bins + nd.bin(x, bins);
-    count_sum[2 * b] += 1;
-    count_sum[2 * b + 1] += q;
-    min[b] = std::min(min[b], xf);
-    max[b] = std::max(max[b], xf);
+    if (acc.empty()) return;
+    Bin& b = acc[static_cast<std::size_t>(node) * bins + nd.bin(x, bins)];
+    b.count += 1;
+    b.sum_q += q;
+    b.min = std::min(b.min, xf);
+    b.max = std::max(b.max, xf);
   }
   void merge(const LevelHist& o) {  // integer sums and min/max: the order does not matter
-    stats += o.stats;
-    for (std::size_t w = 0; w < count_sum.size(); ++w) count_sum[w] += o.count_sum[w];
-    for (std::size_t b = 0; b < min.size(); ++b) {
-      min[b] = std::min(min[b], o.min[b]);
-      max[b] = std::max(max[b], o.max[b]);
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+      acc[i].count += o.acc[i].count;
+      acc[i].sum_q += o.acc[i].sum_q;
+      acc[i].min = std::min(acc[i].min, o.acc[i].min);
+      acc[i].max = std::max(acc[i].max, o.acc[i].max);
     }
   }
   void allreduce(const par::Communicator& comm) {
-    comm.allreduce_sum(stats.words());
+    count_sum.resize(2 * acc.size());
+    min.resize(acc.size());
+    max.resize(acc.size());
+    for (std::size_t i = 0; i < acc.size(); ++i) {
+      count_sum[2 * i] = acc[i].count;
+      count_sum[2 * i + 1] = acc[i].sum_q;
+      min[i] = acc[i].min;
+      max[i] = acc[i].max;
+    }
+    acc = {};
     comm.allreduce_sum(std::span<std::int64_t>(count_sum));
     comm.allreduce_min(std::span<float>(min));
     comm.allreduce_max(std::span<float>(max));
@@ -126,19 +137,38 @@ cluster::TreeCodebook sharded_tree(const par::Communicator& comm, std::span<cons
 
   // ---- pass 0: the root's histogram --------------------------------------------------------------
   set_geometry(nodes, bins_at(0, params));
+  // Every level's WCSS follows from the total sum of q^2 (the same values at every level) and
+  // the nodes' exact counts and sums: WCSS_l = (sum q^2 - sum_nodes S^2 / n) / scale^2. So the
+  // passes below only histogram; the root pass also takes the exact sum of q^2.
   LevelHist hist(1, bins_at(0, params), true);
+  cluster::ClusterStats root_stats(1);
   {
-    tbb::enumerable_thread_specific<LevelHist> accs([&] { return LevelHist(1, bins_at(0, params), true); });
+    struct RootAcc {
+      LevelHist hist;
+      cluster::ClusterStats stats;
+    };
+    tbb::enumerable_thread_specific<RootAcc> accs(
+        [&] { return RootAcc{LevelHist(1, bins_at(0, params), true), cluster::ClusterStats(1)}; });
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, local.size(), kGrain), [&](const auto& r) {
-      LevelHist& a = accs.local();
-      for (std::size_t i = r.begin(); i != r.end(); ++i) a.add(nodes[0], 0, local[i], local[i], scale.quantize(local[i]));
+      RootAcc& a = accs.local();
+      for (std::size_t i = r.begin(); i != r.end(); ++i) {
+        const std::int64_t q = scale.quantize(local[i]);
+        a.hist.add(nodes[0], 0, local[i], local[i], q);
+        a.stats.add(0, q);
+      }
     });
-    for (const auto& a : accs) hist.merge(a);
+    for (const auto& a : accs) {
+      hist.merge(a.hist);
+      root_stats += a.stats;
+    }
     hist.allreduce(comm);
+    comm.allreduce_sum(root_stats.words());
     ++st.passes;
-    nodes[0].sum_q = static_cast<long double>(hist.stats.sum_q(0));
-    nodes[0].centroid = hist.stats.mean(0, scale);
+    nodes[0].sum_q = static_cast<long double>(root_stats.sum_q(0));
+    nodes[0].centroid = root_stats.mean(0, scale);
   }
+  const long double total_q2 = static_cast<long double>(root_stats.sum_q2(0));
+  const long double inv_scale2 = 1.0L / (static_cast<long double>(scale.scale) * scale.scale);
 
   for (int l = 0; l < levels; ++l) {
     const int n_nodes = 1 << l;
@@ -367,13 +397,20 @@ cluster::TreeCodebook sharded_tree(const par::Communicator& comm, std::span<cons
       next.add(children[child], child, kept_v[i], kept_v[i], scale.quantize(kept_v[i]));
     }
     next.allreduce(comm);
-    double wcss = 0;
+    long double between_all = 0;
     for (int c = 0; c < 2 * n_nodes; ++c) {
-      RAPIDNN_ASSERT(next.stats.count(c) == children[static_cast<std::size_t>(c)].count);
-      RAPIDNN_ASSERT(static_cast<long double>(next.stats.sum_q(c)) == children[static_cast<std::size_t>(c)].sum_q);
-      if (next.stats.count(c) > 0) wcss += next.stats.within_ss(c, scale);
+      const Node& ch = children[static_cast<std::size_t>(c)];
+      if (ch.count > 0) between_all += ch.sum_q * ch.sum_q / static_cast<long double>(ch.count);
+      if (!last) {  // the reduced histogram must hold exactly the children's values
+        std::int64_t n = 0, s = 0;
+        for (int b = 0; b < child_bins; ++b) {
+          n += next.count_sum[2 * (static_cast<std::size_t>(c) * child_bins + b)];
+          s += next.count_sum[2 * (static_cast<std::size_t>(c) * child_bins + b) + 1];
+        }
+        RAPIDNN_ASSERT(static_cast<std::uint64_t>(n) == ch.count && static_cast<long double>(s) == ch.sum_q);
+      }
     }
-    tree.level_wcss.push_back(wcss);
+    tree.level_wcss.push_back(static_cast<double>(std::max(0.0L, total_q2 - between_all) * inv_scale2));
     heap.insert(heap.end(), thresholds.begin(), thresholds.end());
     tree.split_thresholds.push_back(std::move(thresholds));
     std::vector<double> cents;
