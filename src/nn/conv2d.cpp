@@ -157,7 +157,7 @@ void Conv2D::backward(const Matrix& in, const Matrix&, const Matrix& grad_out, M
       dout.middleCols((n - b) * P, P) = Eigen::Map<const Matrix>(grad_out.row(n).data(), OC, P);
     }
     dw[i].noalias() = dout * cols.transpose();
-    db[i] = dout.rowwise().sum().transpose();
+    if (spec_.bias) db[i] = dout.rowwise().sum().transpose();
     if (grad_in) {
       Matrix dcols(K, ld);
       dcols.noalias() = weights_.transpose() * dout;
@@ -169,7 +169,7 @@ void Conv2D::backward(const Matrix& in, const Matrix&, const Matrix& grad_out, M
   // Reduce in chunk order: the result does not depend on which thread ran which chunk.
   for (std::int64_t i = 0; i < chunks; ++i) {
     weights_grad_ += dw[i];
-    bias_grad_ += db[i];
+    if (spec_.bias) bias_grad_ += db[i];
   }
 }
 
