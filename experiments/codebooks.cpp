@@ -8,12 +8,17 @@
 // count. Output: every tree level's codebook per layer/channel, per-problem WCSS / iterations /
 // time, per-rank timing and bytes communicated, written with collective parallel I/O.
 #include <algorithm>
+#include <chrono>
+#include <limits>
 #include <map>
 
 #include "core/error.hpp"
+#include "distributed/activation_samples.hpp"
 #include "distributed/codebook_job.hpp"
 #include "distributed/codebook_output.hpp"
+#include "distributed/sharded_kmeans.hpp"
 #include "experiment.hpp"
+#include "nn/zoo.hpp"
 #include "par/coordinated.hpp"
 
 namespace rapidnn::experiments {
@@ -41,6 +46,22 @@ class Codebooks final : public Experiment {
     keras_file_ = t.get_string("keras_file", "");
     if (weights_ == "keras" && keras_file_.empty()) t.fail("keras_file", "weights = \"keras\" needs keras_file");
     if (!keras_file_.empty()) keras_file_ = resolve_path(config_dir, keras_file_).string();
+
+    // Input codebooks from sampled layer inputs (off unless images > 0).
+    auto a = t.child("activations");
+    act_.images = static_cast<std::uint64_t>(a.get_int("images", 0, 0, std::int64_t{1} << 40));
+    act_.reservoir = static_cast<std::uint64_t>(a.get_int("reservoir", 1 << 20, 1, std::int64_t{1} << 36));
+    act_.batch = static_cast<int>(a.get_int("batch", 16, 1, 1 << 16));
+    act_model_ = a.get_string("model", topology_ == "mnist_mlp" ? "mlp" : topology_);
+    act_classes_ = static_cast<int>(a.get_int("classes", act_model_ == "mlp" || act_model_ == "cifar_cnn" ? 10 : 1000,
+                                              2, 1 << 20));
+    act_k_ = static_cast<int>(a.get_int("k", params_.k > 0 ? params_.k : 64, 1, 1 << 16));
+    act_levels_ = static_cast<int>(a.get_int("tree_levels", params_.tree_levels, 0, cluster::kMaxTreeLevels));
+    if (act_.images > 0) {
+      const auto known = nn::zoo::names();
+      if (std::find(known.begin(), known.end(), act_model_) == known.end())
+        a.fail("model", fmt::format("unknown nn model '{}'; known: {}", act_model_, fmt::join(known, ", ")));
+    }
   }
 
   void run(RunContext& ctx) override {
@@ -62,6 +83,67 @@ class Codebooks final : public Experiment {
     ctx.out.set_attr("/codebooks", "ranks", ranks_);
     ctx.out.set_attr("/codebooks", "passes_flat_sharded", job_.passes_flat);
     ctx.out.set_attr("/codebooks", "passes_tree_sharded", job_.passes_tree);
+    if (act_.images > 0) run_activations(ctx);
+  }
+
+  /// Every rank forwards whole batches of synthetic images (fixed seed) through the nn model
+  /// (weights: the zoo's He/Glorot initialisation from the seed), keeps a bottom-k sample per
+  /// layer input, and the samples are clustered as sharded problems. Replicated results: rank 0
+  /// writes them.
+  void run_activations(RunContext& ctx) {
+    const auto t0 = std::chrono::steady_clock::now();
+    nn::Model model = nn::zoo::build(act_model_, nn::zoo::default_input(act_model_), act_classes_, ctx.seed);
+    act_.seed = ctx.seed;
+    const auto images = distributed::synthetic_images(ctx.seed, model.input_shape().size());
+    const auto samples = distributed::sample_activations(ctx.comm, model, images, act_);
+    const double sample_s = ctx.comm.max(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    const std::uint64_t L = samples.size();
+    const auto K = static_cast<std::uint64_t>(act_k_);
+    std::vector<double> cents(L * K, std::numeric_limits<double>::quiet_NaN()), wcss(L), tree_wcss;
+    std::vector<std::uint64_t> seen(L), kept(L);
+    std::vector<std::vector<double>> levels(static_cast<std::size_t>(act_levels_));
+    std::vector<std::string> names;
+    for (std::size_t l = 0; l < L; ++l) {
+      const auto& smp = samples[l];
+      names.push_back(smp.name);
+      seen[l] = smp.seen;
+      kept[l] = ctx.comm.sum<std::uint64_t>(smp.values.size());
+      cluster::FastKMeansParams fp = params_.fast;
+      const auto flat = distributed::sharded_kmeans(ctx.comm, smp.values, act_k_, fp);
+      std::copy(flat.centroids.begin(), flat.centroids.end(), cents.begin() + static_cast<std::ptrdiff_t>(l * K));
+      wcss[l] = flat.wcss;
+      if (act_levels_ > 0) {
+        const auto tree = distributed::sharded_tree(ctx.comm, smp.values, act_levels_, params_.tree);
+        tree_wcss.insert(tree_wcss.end(), tree.level_wcss.begin(), tree.level_wcss.end());
+        for (int lv = 1; lv <= act_levels_; ++lv)
+          levels[static_cast<std::size_t>(lv - 1)].insert(levels[static_cast<std::size_t>(lv - 1)].end(),
+                                                          tree.level(lv).begin(), tree.level(lv).end());
+      }
+    }
+    const double total_s = ctx.comm.max(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    auto& out = ctx.out;
+    const std::string g = "/codebooks/activations";
+    out.create_group(g);
+    out.set_attr(g, "model", act_model_);
+    out.set_attr(g, "images", static_cast<std::int64_t>(act_.images));
+    out.set_attr(g, "reservoir", static_cast<std::int64_t>(act_.reservoir));
+    out.set_attr(g, "batch", act_.batch);
+    out.set_attr(g, "k", act_k_);
+    out.set_attr(g, "tree_levels", act_levels_);
+    out.set_attr(g, "layer_names", names);
+    out.set_attr(g, "images_source", "synthetic: N(0,1) pixels, CounterRng(seed, kSyntheticData, 2^62 + image)");
+    out.set_attr(g, "sample_s", sample_s);
+    out.set_attr(g, "total_s", total_s);
+    out.write(g + "/seen", seen);
+    out.write(g + "/samples", kept);
+    out.write(g + "/flat_centroids", cents, {L, K});
+    out.write(g + "/flat_wcss", wcss);
+    if (act_levels_ > 0) {
+      out.write(g + "/tree_wcss", tree_wcss, {L, static_cast<std::uint64_t>(act_levels_)});
+      for (int lv = 1; lv <= act_levels_; ++lv)
+        out.write(fmt::format("{}/tree_level_{}", g, lv), levels[static_cast<std::size_t>(lv - 1)],
+                  {L, std::uint64_t{1} << lv});
+    }
   }
 
   std::string report() const override {
@@ -87,6 +169,9 @@ class Codebooks final : public Experiment {
   std::string topology_, weights_, keras_file_;
   std::vector<distributed::LayerSpec> layers_;
   distributed::JobParams params_;
+  distributed::ActivationSampleParams act_;
+  std::string act_model_;
+  int act_classes_ = 1000, act_k_ = 64, act_levels_ = 0;
   distributed::JobResult job_;
   int ranks_ = 1;
   double wall_s_ = 0;
