@@ -11,6 +11,7 @@
 #include <chrono>
 #include <limits>
 #include <map>
+#include <memory>
 
 #include "core/error.hpp"
 #include "distributed/activation_samples.hpp"
@@ -18,6 +19,7 @@
 #include "distributed/codebook_output.hpp"
 #include "distributed/sharded_kmeans.hpp"
 #include "experiment.hpp"
+#include "io/datasets/idx.hpp"
 #include "nn/zoo.hpp"
 #include "par/coordinated.hpp"
 
@@ -57,6 +59,10 @@ class Codebooks final : public Experiment {
                                               2, 1 << 20));
     act_k_ = static_cast<int>(a.get_int("k", params_.k > 0 ? params_.k : 64, 1, 1 << 16));
     act_levels_ = static_cast<int>(a.get_int("tree_levels", params_.tree_levels, 0, cluster::kMaxTreeLevels));
+    // Images from an IDX file (MNIST / Fashion-MNIST format, raw or .gz; pixels / 255) when the
+    // user has one, else synthetic images with the run's seed.
+    act_idx_ = a.get_string("idx_images", "");
+    if (!act_idx_.empty()) act_idx_ = resolve_path(config_dir, act_idx_).string();
     if (act_.images > 0) {
       const auto known = nn::zoo::names();
       if (std::find(known.begin(), known.end(), act_model_) == known.end())
@@ -94,7 +100,27 @@ class Codebooks final : public Experiment {
     const auto t0 = std::chrono::steady_clock::now();
     nn::Model model = nn::zoo::build(act_model_, nn::zoo::default_input(act_model_), act_classes_, ctx.seed);
     act_.seed = ctx.seed;
-    const auto images = distributed::synthetic_images(ctx.seed, model.input_shape().size());
+    const std::int64_t pixels = model.input_shape().size();
+    distributed::ImageSource images = distributed::synthetic_images(ctx.seed, pixels);
+    std::string source = "synthetic: N(0,1) pixels, CounterRng(seed, kSyntheticData, 2^62 + image)";
+    if (!act_idx_.empty()) {
+      auto idx = std::make_shared<datasets::IdxImages>();
+      par::coordinated(ctx.comm, [&] {
+        *idx = datasets::read_idx_images(act_idx_, static_cast<std::int64_t>(act_.images));
+        RAPIDNN_THROW_IF_NOT(static_cast<std::uint64_t>(idx->count) == act_.images, InvalidArgument,
+                             "{}: {} images, the configuration asks for {}", act_idx_, idx->count, act_.images);
+        RAPIDNN_THROW_IF_NOT(std::int64_t{idx->rows} * idx->cols == pixels, InvalidArgument,
+                             "{}: {}x{} images, model '{}' takes {} values", act_idx_, idx->rows, idx->cols,
+                             act_model_, pixels);
+      });
+      images = [idx, pixels](std::uint64_t i) {
+        std::vector<float> v(static_cast<std::size_t>(pixels));
+        for (std::int64_t j = 0; j < pixels; ++j)
+          v[static_cast<std::size_t>(j)] = idx->pixels[static_cast<std::size_t>(i * pixels + j)] / 255.0f;
+        return v;
+      };
+      source = "idx: " + act_idx_ + " (pixels / 255)";
+    }
     const auto samples = distributed::sample_activations(ctx.comm, model, images, act_);
     const double sample_s = ctx.comm.max(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     const std::uint64_t L = samples.size();
@@ -131,7 +157,7 @@ class Codebooks final : public Experiment {
     out.set_attr(g, "k", act_k_);
     out.set_attr(g, "tree_levels", act_levels_);
     out.set_attr(g, "layer_names", names);
-    out.set_attr(g, "images_source", "synthetic: N(0,1) pixels, CounterRng(seed, kSyntheticData, 2^62 + image)");
+    out.set_attr(g, "images_source", source);
     out.set_attr(g, "sample_s", sample_s);
     out.set_attr(g, "total_s", total_s);
     out.write(g + "/seen", seen);
@@ -170,7 +196,7 @@ class Codebooks final : public Experiment {
   std::vector<distributed::LayerSpec> layers_;
   distributed::JobParams params_;
   distributed::ActivationSampleParams act_;
-  std::string act_model_;
+  std::string act_model_, act_idx_;
   int act_classes_ = 1000, act_k_ = 64, act_levels_ = 0;
   distributed::JobResult job_;
   int ranks_ = 1;

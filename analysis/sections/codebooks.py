@@ -75,6 +75,22 @@ def rank_table(g) -> str:
                      "bytes communicated", "peak RSS MiB"], rows)
 
 
+def activation_table(a) -> str:
+    names = [h5util.decode(x) for x in np.atleast_1d(h5util.attr(a, "layer_names", []))]
+    rows = []
+    for i, name in enumerate(names):
+        row = [name, int(a["seen"][i]), int(a["samples"][i]), f"{a['flat_wcss'][i] / max(1, a['samples'][i]):.4g}"]
+        if "tree_wcss" in a:
+            row.append(f"{a['tree_wcss'][i, -1] / max(1, a['samples'][i]):.4g}")
+        rows.append(row)
+    headers = ["layer input", "activations seen", "sampled", f"flat WCSS/value (k={h5util.attr(a, 'k')})"]
+    if "tree_wcss" in a:
+        headers.append(f"tree WCSS/value ({2 ** int(h5util.attr(a, 'tree_levels'))} leaves)")
+    return (f"Input codebooks from {h5util.attr(a, 'images')} images "
+            f"({h5util.decode(h5util.attr(a, 'images_source', '?'))}), model "
+            f"{h5util.decode(h5util.attr(a, 'model', '?'))}:\n\n" + md.table(headers, rows) + "\n")
+
+
 def plot_tree(g, path: Path) -> None:
     tw = g["tree/wcss"][...]
     size = g["problems/size"][...].astype(float)
@@ -109,6 +125,8 @@ def render(files: list[h5py.File], outdir: Path) -> str:
             plot_tree(g, png)
             out.append(f"![tree WCSS per level]({png.name})\n\n")
         out.append("Per rank:\n\n" + rank_table(g) + "\n")
+        if "activations" in g:
+            out.append(activation_table(g["activations"]))
     if not out:
         return f"No `/{GROUP}` group found in these files.\n"
     return "".join(out)
