@@ -44,7 +44,11 @@ class Codebooks final : public Experiment {
     params_.fast.histogram_bins = static_cast<int>(t.get_int("histogram_bins", 1 << 16, 64, 1 << 24));
     params_.fast.max_refine_passes = static_cast<int>(t.get_int("refine_passes", 3, 1, 1000));
     params_.tree.bins_per_level = static_cast<int>(t.get_int("tree_bins_per_level", 1 << 16, 64, 1 << 24));
-    weights_ = t.get_choice("weights", "synthetic", {"synthetic", "keras"});
+    weights_ = t.get_choice("weights", "synthetic", {"synthetic", "keras", "model"});
+    model_file_ = t.get_string("model_file", "");
+    model_group_ = t.get_string("model_group", "/model");
+    if (weights_ == "model" && model_file_.empty()) t.fail("model_file", "weights = \"model\" needs model_file");
+    if (!model_file_.empty()) model_file_ = resolve_path(config_dir, model_file_).string();
     keras_file_ = t.get_string("keras_file", "");
     if (weights_ == "keras" && keras_file_.empty()) t.fail("keras_file", "weights = \"keras\" needs keras_file");
     if (!keras_file_.empty()) keras_file_ = resolve_path(config_dir, keras_file_).string();
@@ -75,6 +79,10 @@ class Codebooks final : public Experiment {
     if (weights_ == "keras") {
       // Every rank checks the file (shapes are read once; the data only as each rank needs it).
       par::coordinated(ctx.comm, [&] { source = std::make_unique<distributed::KerasWeights>(keras_file_, layers_); });
+    } else if (weights_ == "model") {
+      par::coordinated(ctx.comm, [&] {
+        source = std::make_unique<distributed::ModelFileWeights>(model_file_, model_group_, layers_);
+      });
     } else {
       source = std::make_unique<distributed::SyntheticWeights>(layers_, ctx.seed);
     }
@@ -192,7 +200,7 @@ class Codebooks final : public Experiment {
   }
 
  private:
-  std::string topology_, weights_, keras_file_;
+  std::string topology_, weights_, keras_file_, model_file_, model_group_;
   std::vector<distributed::LayerSpec> layers_;
   distributed::JobParams params_;
   distributed::ActivationSampleParams act_;

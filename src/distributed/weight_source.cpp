@@ -8,6 +8,7 @@
 #include "accel/shape_zoo.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "io/result_reader.hpp"
 
 namespace rapidnn::distributed {
 
@@ -85,6 +86,53 @@ std::vector<float> KerasWeights::rows(int layer, std::uint64_t row_begin, std::u
 }
 
 std::string KerasWeights::describe() const { return fmt::format("keras: {}", file_.path().string()); }
+
+ModelFileWeights::ModelFileWeights(const std::filesystem::path& path, const std::string& group,
+                                   std::vector<LayerSpec> layers)
+    : path_(path), group_(group), layers_(std::move(layers)) {
+  const io::ResultReader in(path);
+  std::vector<std::string> weights;
+  for (const auto& t : in.attr_strings(group, "tensor_names"))
+    if (t.ends_with("/weights")) weights.push_back(t);
+  if (weights.size() != layers_.size()) {
+    std::string ours, theirs;
+    for (const auto& l : layers_) ours += (ours.empty() ? "" : ", ") + l.name;
+    for (const auto& l : weights) theirs += (theirs.empty() ? "" : ", ") + l;
+    throw IoError(fmt::format("{}: group '{}' has {} weight tensors ({}) but the topology has {} weight layers ({})",
+                              path.string(), group, weights.size(), theirs, layers_.size(), ours));
+  }
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const LayerSpec& s = layers_[i];
+    const auto dims = in.dims(group + "/tensors/" + weights[i]);
+    bool ok;
+    std::string expected;
+    if (s.conv) {
+      ok = dims.size() == 4 && dims[0] == s.outputs && dims[1] * dims[2] * dims[3] == s.fan_in;
+      expected = fmt::format("({}, in, kh, kw) with in*kh*kw = {}", s.outputs, s.fan_in);
+    } else {
+      ok = dims.size() == 2 && dims[0] == s.outputs && dims[1] == s.fan_in;
+      expected = io::shape_string({s.outputs, s.fan_in});
+    }
+    if (!ok)
+      throw IoError(fmt::format("{}: tensor '{}' (topology layer '{}'): shape {} does not match the topology's {}",
+                                path.string(), weights[i], s.name, io::shape_string(dims), expected));
+  }
+  tensors_ = std::move(weights);
+}
+
+std::vector<float> ModelFileWeights::rows(int layer, std::uint64_t row_begin, std::uint64_t row_end) const {
+  const LayerSpec& s = layers_[static_cast<std::size_t>(layer)];
+  const io::ResultReader in(path_);
+  const auto stored = in.read<float>(group_ + "/tensors/" + tensors_[static_cast<std::size_t>(layer)]);  // out x fan_in
+  std::vector<float> out((row_end - row_begin) * s.outputs);
+  for (std::uint64_t r = row_begin; r < row_end; ++r)
+    for (std::uint64_t o = 0; o < s.outputs; ++o) out[(r - row_begin) * s.outputs + o] = stored[o * s.fan_in + r];
+  return out;
+}
+
+std::string ModelFileWeights::describe() const {
+  return fmt::format("rapidnn model file: {} group {}", path_.string(), group_);
+}
 
 std::vector<LayerSpec> topology_layers(const std::string& topology) {
   const accel::NetworkShape net = accel::zoo_shape(topology);

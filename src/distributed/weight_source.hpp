@@ -58,6 +58,23 @@ class KerasWeights final : public WeightSource {
   std::vector<std::string> keras_layers_, kernel_names_;
 };
 
+/// rapidnn's own model files (io/model_file.hpp: GROUP/tensors/<layer>/weights, Dense {out, in},
+/// Conv2D {out, in, kh, kw}), matched to the topology's layers in order and shape-checked up front.
+/// A layer is read whole (and transposed to the (fan_in x outputs) layout) when a rank needs
+/// any of its rows, so a sharded layer costs each rank the whole layer's memory while loading.
+class ModelFileWeights final : public WeightSource {
+ public:
+  ModelFileWeights(const std::filesystem::path& path, const std::string& group, std::vector<LayerSpec> layers);
+  std::vector<float> rows(int layer, std::uint64_t row_begin, std::uint64_t row_end) const override;
+  std::string describe() const override;
+
+ private:
+  std::filesystem::path path_;
+  std::string group_;
+  std::vector<LayerSpec> layers_;
+  std::vector<std::string> tensors_;
+};
+
 /// Dense and Conv layers (those with weights) of a zoo topology (accel::zoo_shape names:
 /// mnist_mlp, cifar10_cnn, alexnet, vgg16, googlenet, resnet152, ...).
 std::vector<LayerSpec> topology_layers(const std::string& topology);

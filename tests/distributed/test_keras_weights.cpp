@@ -6,6 +6,9 @@
 #include "core/error.hpp"
 #include "distributed/weight_source.hpp"
 #include "io/keras_weights.hpp"
+#include "io/model_file.hpp"
+#include "nn/dense.hpp"
+#include "nn/zoo.hpp"
 #include "keras_fixture.hpp"
 #include "temp_dir.hpp"
 
@@ -102,4 +105,27 @@ TEST(KerasWeights, LayerCountMismatchAndBadFiles) {
   H5Fclose(f);
   EXPECT_EQ(message_of([&] { io::KerasWeightFile(dir / "plain.h5"); }),
             (dir / "plain.h5").string() + ": not a Keras weight file: the root has no 'layer_names' attribute");
+}
+
+// rapidnn's own model files: tensors "<layer>/weights" {out, in} served as (in x out) rows.
+TEST(ModelFileWeights, ServesTransposedRowsAndChecksShapes) {
+  rapidnn::testing::TempDir dir("modelfile");
+  const auto path = dir / "m.h5";
+  nn::Model model = nn::zoo::build("mlp", {1, 28, 28}, 10, 4);
+  {
+    auto out = io::ResultFile::create(par::Communicator(), path, false, io::RunInfo{"test", "", "", 4});
+    io::write_model(out, "/model", model);
+    out.commit();
+  }
+  const auto layers = distributed::topology_layers("mnist_mlp");  // fc1 784x512, fc2 512x512, fc3 512x10
+  distributed::ModelFileWeights w(path, "/model", layers);
+  const nn::Matrix& fc1 = model.dense_at(model.compute_nodes()[0]).weights();  // 512 x 784
+  const auto rows = w.rows(0, 5, 9);  // inputs 5..8, all 512 outputs
+  ASSERT_EQ(rows.size(), 4U * 512U);
+  for (int r = 0; r < 4; ++r)
+    for (int o = 0; o < 512; o += 51) EXPECT_EQ(rows[static_cast<std::size_t>(r * 512 + o)], fc1(o, 5 + r));
+  const auto har = distributed::topology_layers("har_mlp");  // fc1 561x512: does not match
+  EXPECT_EQ(message_of([&] { distributed::ModelFileWeights(path, "/model", har); }),
+            path.string() + ": tensor 'fc1/weights' (topology layer 'fc1'): shape (512, 784) does not match the "
+                            "topology's (512, 561)");
 }
