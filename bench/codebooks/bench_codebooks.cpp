@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -186,7 +187,14 @@ int main(int argc, char** argv) {
                   "codebooks bit-identical: %s\n",
                   t_single, P, t_single / t_job, same ? "yes" : "NO");
     }
-    comm.barrier();
+    // The other ranks wait without spinning (MPI_Barrier busy-polls and would steal the core
+    // that the single-rank run needs).
+    MPI_Request req;
+    MPI_Ibarrier(comm.native(), &req);
+    for (int done = 0; !done;) {
+      MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+      if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
   }
   if (root) std::printf("\n");
 
