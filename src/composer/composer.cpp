@@ -197,17 +197,21 @@ ComposerResult run_composer(nn::Model& model, LabelledData train, LabelledData t
     }
     topt.project_weights = [&](int node, const nn::Layer&, nn::Matrix& wts) {
       const auto& encs = wenc[stage_of.at(node)];
-      for (std::int64_t r = 0; r < wts.rows(); ++r) {
+      // Every weight independently to its nearest centroid: rows in parallel (same result for
+      // any partition).
+      tbb::parallel_for(std::int64_t{0}, wts.rows(), [&](std::int64_t r) {
         const auto& enc = encs[encs.size() == 1 ? 0 : static_cast<std::size_t>(r)];
         float* row = wts.row(r).data();
         for (std::int64_t k = 0; k < wts.cols(); ++k) row[k] = enc.decode(enc.encode(row[k]));
-      }
+      });
     };
     if (o.quantize_inputs_in_training)
       topt.hooks.before_compute = [&](int node, const nn::Layer&, nn::Matrix& in) {
         const auto& enc = uenc[stage_of.at(node)];
-        float* v = in.data();
-        for (std::int64_t i = 0; i < in.size(); ++i) v[i] = enc.decode(enc.encode(v[i]));
+        tbb::parallel_for(std::int64_t{0}, in.rows(), [&](std::int64_t r) {
+          float* v = in.row(r).data();
+          for (std::int64_t i = 0; i < in.cols(); ++i) v[i] = enc.decode(enc.encode(v[i]));
+        });
       };
     topt.seed = o.train.seed + static_cast<std::uint64_t>(it);
     nn::Trainer trainer(model, topt);

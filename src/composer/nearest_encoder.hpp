@@ -19,16 +19,27 @@ class NearestEncoder {
   /// not finite.
   explicit NearestEncoder(std::span<const float> centroids);
 
-  /// Index of the nearest centroid: the first i with x <= (c[i] + c[i+1]) / 2, else the last.
+  /// Index of the nearest centroid: the first i with x <= (c[i] + c[i+1]) / 2, else the last
+  /// (NaN maps to 0).
   Code encode(float x) const {
-    // Branch-free binary search over the midpoints (size is small, stays in L1).
     const float* m = mids_.data();
-    std::size_t n = mids_.size(), lo = 0;
-    while (n > 0) {
-      const std::size_t half = n / 2;
-      const bool right = m[lo + half] < x;
-      lo = right ? lo + half + 1 : lo;
-      n = right ? n - half - 1 : half;
+    const std::size_t n = mids_.size();
+    if (n <= 64) {
+      // Code = number of midpoints below x; a branch-free count the compiler vectorises, faster
+      // than a binary search for small codebooks (no mispredicted branches).
+      unsigned below = 0;
+      for (std::size_t i = 0; i < n; ++i) below += m[i] < x ? 1u : 0u;
+      return static_cast<Code>(below);
+    }
+    std::size_t lo = 0, len = n;  // binary search: first midpoint >= x
+    while (len > 0) {
+      const std::size_t half = len / 2;
+      if (m[lo + half] < x) {
+        lo += half + 1;
+        len -= half + 1;
+      } else {
+        len = half;
+      }
     }
     return static_cast<Code>(lo);
   }
