@@ -84,10 +84,12 @@ double count_sparse(const Code* wc, const Code* uc, int n, const float* products
   return acc;
 }
 
-// The dense layout costs ~w*u/8 per neuron on top of the n increments; it wins unless the
-// neuron has far fewer edges than there are pairs (e.g. a 3x3 single-channel convolution).
+// The dense layout sweeps all w*u cells per neuron (a few cycles each) on top of the n
+// increments; the sparse one costs more per edge (a branch) but nothing per untouched cell.
+// Measured with bench_lut on the MLP: dense wins at w = u = 16 (256 cells, 512-784 edges),
+// sparse at w = u = 64 (4096 cells): dense when there are at least half as many edges as cells.
 inline double count_pairs(const Code* wc, const Code* uc, int n, const float* products, int w, int u, Scratch& s) {
-  const bool dense = 16 * n >= w * u && n < 4 * 65536;
+  const bool dense = 2 * n >= w * u && n < 4 * 65536;
   return dense ? count_dense(wc, uc, n, products, w, u, s) : count_sparse(wc, uc, n, products, u, s);
 }
 
