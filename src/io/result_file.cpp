@@ -8,6 +8,7 @@
 #include <exception>
 #include <system_error>
 
+#include "core/build_info.hpp"
 #include "core/error.hpp"
 
 namespace rapidnn::io {
@@ -91,8 +92,8 @@ ResultFile ResultFile::create(const par::Communicator& comm, fs::path final_path
   rf.set_attr(meta, "schema_version", static_cast<std::int64_t>(kResultSchemaVersion));
   rf.set_attr(meta, "experiment", info.experiment);
   rf.set_attr(meta, "program", std::string("rapidnn"));
-  rf.set_attr(meta, "program_version", std::string(RAPIDNN_VERSION));
-  rf.set_attr(meta, "git_commit", std::string(RAPIDNN_GIT_COMMIT));
+  rf.set_attr(meta, "program_version", std::string(program_version()));
+  rf.set_attr(meta, "git_commit", std::string(git_commit()));
   std::string start = utc_now_iso8601(), host = host_name();
   comm.bcast(start);
   comm.bcast(host);
