@@ -20,6 +20,7 @@
 #include "io/result_file.hpp"
 #include "par/communicator.hpp"
 #include "par/coordinated.hpp"
+#include "par/error_exit.hpp"
 
 namespace {
 
@@ -73,8 +74,15 @@ int run(const par::Communicator& comm, const std::string& config_path, const std
   log_info(fmt::format("running '{}' on {} rank(s), writing {}", cfg.info->name, comm.size(), out.string()));
   experiments::RunContext ctx{comm, result, cfg.seed,
                               std::filesystem::absolute(config_path).parent_path()};
-  cfg.experiment->run(ctx);
-  result.commit();
+  try {
+    cfg.experiment->run(ctx);
+    result.commit();
+  } catch (const Error& e) {
+    // Every rank is unwinding from the same point: close the file collectively now, so that
+    // the job can end normally (ErrorExit) with nothing left open.
+    if (e.agreed()) result.discard();
+    throw;
+  }
   if (comm.is_root()) {
     const std::string report = cfg.experiment->report();
     if (!report.empty()) std::printf("%s\n", report.c_str());
@@ -107,21 +115,13 @@ std::size_t threads_per_rank(const par::Communicator& comm) {
   return std::max<std::size_t>(1, cores / static_cast<unsigned>(local_ranks));
 }
 
-/// Ends the job: a single process returns the code; under MPI every rank is stopped, so that an
-/// error on one rank never leaves the others waiting in a collective.
-int end_job(const par::Communicator& comm, int code) {
-  std::fflush(stdout);
-  std::fflush(stderr);
-  if (comm.size() > 1) MPI_Abort(MPI_COMM_WORLD, code);
-  return code;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   par::Environment env(argc, argv);
   const auto comm = par::Communicator::world();
   set_log_rank(comm.rank());
+  par::ErrorExit error_exit(comm);
   tbb::global_control threads(tbb::global_control::max_allowed_parallelism, threads_per_rank(comm));
 
   CLI::App app{"rapidnn: reinterpret DNNs for the RAPIDNN in-memory accelerator and model its costs"};
@@ -146,11 +146,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("list")) return comm.is_root() ? list_experiments() : 0;
     if (app.got_subcommand("validate")) return validate(comm, config);
     return run(comm, config, out, overwrite);
-  } catch (const ConsistencyError&) {
-    // Another rank failed and printed the reason.
-    return end_job(comm, 1);
-  } catch (const std::exception& e) {
-    log_error(e.what());
-    return end_job(comm, 1);
+  } catch (...) {
+    // One message for the job, a non-zero exit, no rank left waiting (par/error_exit.hpp).
+    return error_exit.handle(std::current_exception());
   }
 }

@@ -16,6 +16,15 @@ namespace rapidnn {
 class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+
+  /// True when every rank of the job is unwinding from the same point because of this error
+  /// (par::coordinated and par::JobProgress mark what they rethrow): no rank is left waiting in
+  /// a collective, so the job can end normally, and this rank is the one that prints it.
+  bool agreed() const { return agreed_; }
+  void mark_agreed() { agreed_ = true; }
+
+ private:
+  bool agreed_ = false;
 };
 
 /// A configuration file or value is wrong: the message names the file, line and key path.
@@ -37,10 +46,11 @@ class InvalidArgument : public Error {
 };
 
 /// Raised on the ranks that did not fail themselves when another rank failed inside a
-/// coordinated section, so that no rank waits forever in a collective.
+/// coordinated section, so that no rank waits forever in a collective. Always agreed; the rank
+/// that failed prints the message, the ranks holding a ConsistencyError stay quiet.
 class ConsistencyError : public Error {
  public:
-  using Error::Error;
+  explicit ConsistencyError(const std::string& message) : Error(message) { mark_agreed(); }
 };
 
 }  // namespace rapidnn

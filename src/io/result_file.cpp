@@ -10,6 +10,7 @@
 
 #include "core/build_info.hpp"
 #include "core/error.hpp"
+#include "par/coordinated.hpp"
 
 namespace rapidnn::io {
 
@@ -59,24 +60,19 @@ ResultFile ResultFile::create(const par::Communicator& comm, fs::path final_path
                               const RunInfo& info) {
   silence_hdf5_errors();
   ResultFile rf(comm, std::move(final_path), overwrite);
-  // Rank 0 decides whether the final name is free and whether the folder exists; all ranks agree.
-  std::int32_t problem = 0;  // 0 ok, 1 exists, 2 cannot create the folder
-  std::string detail;
-  if (comm.is_root()) {
+  // Rank 0 decides whether the final name is free and whether the folder exists; its error
+  // reaches every rank through par::coordinated, so the job prints it once.
+  par::coordinated(comm, [&] {
+    if (!comm.is_root()) return;
     std::error_code ec;
-    if (fs::exists(rf.final_path_, ec) && !overwrite) {
-      problem = 1;
-    } else if (rf.final_path_.has_parent_path()) {
+    if (fs::exists(rf.final_path_, ec) && !overwrite)
+      throw IoError(fmt::format("{}: result file exists; pass --overwrite to replace it", rf.final_path_.string()));
+    if (rf.final_path_.has_parent_path()) {
       fs::create_directories(rf.final_path_.parent_path(), ec);
-      if (ec) { problem = 2; detail = ec.message(); }
+      if (ec)
+        throw IoError(fmt::format("{}: cannot create the output folder: {}", rf.final_path_.string(), ec.message()));
     }
-  }
-  comm.bcast(std::span<std::int32_t>(&problem, 1));
-  comm.bcast(detail);
-  if (problem == 1)
-    throw IoError(fmt::format("{}: result file exists; pass --overwrite to replace it", rf.final_path_.string()));
-  if (problem == 2)
-    throw IoError(fmt::format("{}: cannot create the output folder: {}", rf.final_path_.string(), detail));
+  });
 
   H5Handle fapl(check_id(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate(file access)"), H5Pclose);
   if (comm.is_distributed()) {
@@ -84,8 +80,11 @@ ResultFile ResultFile::create(const par::Communicator& comm, fs::path final_path
     check_status(H5Pset_all_coll_metadata_ops(fapl.get(), true), "H5Pset_all_coll_metadata_ops");
     check_status(H5Pset_coll_metadata_write(fapl.get(), true), "H5Pset_coll_metadata_write");
   }
-  const hid_t fid = H5Fcreate(rf.partial_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
-  rf.file_ = H5Handle(check_id(fid, fmt::format("{}: cannot create result file", rf.partial_path_.string())), H5Fclose);
+  // Collective; every rank learns whether any of them failed to create the file.
+  par::coordinated(comm, [&] {
+    const hid_t fid = H5Fcreate(rf.partial_path_.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+    rf.file_ = H5Handle(check_id(fid, fmt::format("{}: cannot create result file", rf.partial_path_.string())), H5Fclose);
+  });
 
   const std::string meta = "/rapidnn";
   rf.create_group(meta);
@@ -124,6 +123,16 @@ ResultFile::~ResultFile() {
   } else {
     file_.reset();
   }
+  if (comm_.is_root()) {
+    std::error_code ec;
+    fs::remove(partial_path_, ec);
+  }
+}
+
+void ResultFile::discard() {
+  if (committed_) return;
+  committed_ = true;
+  (void)file_.reset();
   if (comm_.is_root()) {
     std::error_code ec;
     fs::remove(partial_path_, ec);
@@ -246,16 +255,14 @@ void ResultFile::commit() {
   set_attr("/rapidnn", "end_utc", end);
   check_status(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), partial_path_.string() + ": flush");
   check_status(file_.reset(), partial_path_.string() + ": close");
-  std::string error;
-  if (comm_.is_root()) {
+  committed_ = true;
+  par::coordinated(comm_, [&] {
+    if (!comm_.is_root()) return;
     std::error_code ec;
     fs::rename(partial_path_, final_path_, ec);
-    if (ec) error = ec.message();
-  }
-  comm_.bcast(error);
-  committed_ = true;
-  if (!error.empty())
-    throw IoError(fmt::format("{}: cannot rename to {}: {}", partial_path_.string(), final_path_.string(), error));
+    if (ec)
+      throw IoError(fmt::format("{}: cannot rename to {}: {}", partial_path_.string(), final_path_.string(), ec.message()));
+  });
 }
 
 }  // namespace rapidnn::io

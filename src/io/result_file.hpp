@@ -32,8 +32,9 @@ struct RunInfo {
 
 class ResultFile {
  public:
-  /// Collective. Throws IoError (on every rank) when `final_path` exists and !overwrite, or when
-  /// the partial file cannot be created.
+  /// Collective. When `final_path` exists and !overwrite, or the folder or the partial file
+  /// cannot be created, rank 0 (the lowest failing rank) throws IoError and the other ranks
+  /// ConsistencyError, all agreed (par::coordinated): the job prints the message once.
   static ResultFile create(const par::Communicator& comm, std::filesystem::path final_path,
                            bool overwrite, const RunInfo& info);
   ResultFile(ResultFile&&) noexcept;
@@ -84,6 +85,9 @@ class ResultFile {
 
   /// Collective: records end_utc, closes the file and renames it to its final name.
   void commit();
+  /// Collective, after an error that every rank knows about (Error::agreed): closes the file and
+  /// removes the partial file, so that the job can end normally. Nothing is written afterwards.
+  void discard();
 
   const par::Communicator& comm() const { return comm_; }
   const std::filesystem::path& final_path() const { return final_path_; }

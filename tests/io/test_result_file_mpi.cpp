@@ -50,14 +50,32 @@ TEST(ResultFileMpi, EachRankWritesItsRows) {
   EXPECT_EQ(r.attr_int("/grid", "rank_count"), comm.size());
 }
 
-TEST(ResultFileMpi, ExistingFileErrorOnEveryRank) {
+TEST(ResultFileMpi, ExistingFileErrorReachesEveryRankOnce) {
   auto comm = par::Communicator::world();
   const auto path = shared_path(comm, "exists.h5");
   {
     auto rf = io::ResultFile::create(comm, path, false, {"mpi", "", "", 1});
     rf.commit();
   }
-  EXPECT_THROW(io::ResultFile::create(comm, path, false, {"mpi", "", "", 1}), IoError);
+  // Rank 0 checks the name and holds the message (agreed: the job prints it once); every other
+  // rank stops with a ConsistencyError and stays quiet.
+  try {
+    (void)io::ResultFile::create(comm, path, false, {"mpi", "", "", 1});
+    FAIL() << "every rank must throw";
+  } catch (const ConsistencyError& e) {
+    EXPECT_FALSE(comm.is_root());
+    EXPECT_STREQ(e.what(), "rank 0 failed (its message is printed above)");
+  } catch (const IoError& e) {
+    EXPECT_TRUE(comm.is_root());
+    EXPECT_TRUE(e.agreed());
+    EXPECT_EQ(std::string(e.what()), path.string() + ": result file exists; pass --overwrite to replace it");
+  }
+  // The discarded attempt left the existing file alone, and --overwrite replaces it.
+  auto rf = io::ResultFile::create(comm, path, true, {"mpi", "", "", 2});
+  rf.discard();
+  comm.barrier();  // rank 0 removes the partial file
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(rf.partial_path()));
 }
 
 TEST(CoordinatedErrors, FailureOnOneRankReachesAllRanks) {
