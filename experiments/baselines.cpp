@@ -2,6 +2,7 @@
 // paper's recipe (SGD with momentum, ReLU hidden layers, dropout 0.5 on FC layers, softmax
 // output) and record test error, per-epoch curves, training time and the trained model.
 // Runs are spread over ranks (largest first); each run trains on one rank with oneTBB inside.
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <map>
@@ -9,10 +10,12 @@
 #include "common/data_source.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
+#include "core/progress_board.hpp"
 #include "experiment.hpp"
 #include "io/model_file.hpp"
 #include "nn/trainer.hpp"
 #include "nn/zoo.hpp"
+#include "par/job_progress.hpp"
 #include "par/partition.hpp"
 
 namespace rapidnn::experiments {
@@ -61,42 +64,28 @@ class Baselines final : public Experiment {
     const auto owner = par::balance_by_cost(cost, comm.size());
     outcomes_.assign(runs_.size(), {});
     std::vector<nn::Model> models;
+    std::vector<ProgressBoard::Task> tasks;
+    std::string plan;
     for (std::size_t i = 0; i < runs_.size(); ++i) {
       auto& r = runs_[i];
       r.train.seed = ctx.seed + i;
       // Every rank builds the model (cheap) so that all know tensor names and shapes for the
       // file; only the owner trains it. Weight init is keyed by the run's seed, not the rank.
       const DataGeometry geo = data_geometry(r.data);
-      nn::Model model = nn::zoo::build(r.topology, geo.shape, geo.classes, r.train.seed);
-      if (owner[i] != comm.rank()) {
-        models.push_back(std::move(model));
-        continue;
-      }
-      const auto data = load_data(r.data);
-      const nn::Matrix xtr = to_matrix(data.train), xte = to_matrix(data.test);
-      const auto ytr = to_labels(data.train), yte = to_labels(data.test);
-      log_info(fmt::format("baselines: training '{}' ({} on {}, {} train / {} test samples, {} epochs) on rank {}",
-                           r.name, r.topology, r.data.dataset, data.train.n, data.test.n, r.train.epochs, comm.rank()));
-      nn::Trainer trainer(model, r.train);
-      // Progress comes from rank 0 only (DESIGN.md); runs trained elsewhere report when gathered.
-      Progress progress("train " + r.name, static_cast<std::uint64_t>(r.train.epochs), comm.is_root(), 1.0);
-      auto& o = outcomes_[i];
-      const auto t0 = std::chrono::steady_clock::now();
-      for (int e = 0; e < r.train.epochs; ++e) {
-        auto st = trainer.train_epoch(xtr, ytr, e);
-        st.test_error = nn::evaluate(model, xte, yte).error;
-        o.loss.push_back(st.mean_loss);
-        o.train_error.push_back(st.train_error);
-        o.test_error_curve.push_back(st.test_error);
-        o.epoch_s.push_back(st.seconds);
-        trainer.set_learning_rate(trainer.learning_rate() * r.train.lr_decay);
-        progress.advance();
-      }
-      progress.finish();
-      o.train_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      o.test_error = o.test_error_curve.back();
-      models.push_back(std::move(model));
+      models.push_back(nn::zoo::build(r.topology, geo.shape, geo.classes, r.train.seed));
+      // Items are training images (epochs x set size, known once the owner has read the data);
+      // an image of a larger model costs more, which the job's ETA takes into account.
+      tasks.push_back({r.name, owner[i], 0, static_cast<double>(models.back().macs_per_sample())});
+      plan += fmt::format("{}{} on rank {}", plan.empty() ? "" : ", ", r.name, owner[i]);
     }
+    log_info(fmt::format("baselines: {} run(s) on {} rank(s): {}", runs_.size(), comm.size(), plan));
+    // Each rank trains its runs; rank 0 shows the progress of all of them, and a failure on
+    // any rank stops the others at their next step (par::JobProgress).
+    par::JobProgress progress(comm, "train", "images", tasks);
+    progress.run([&] {
+      for (std::size_t i = 0; i < runs_.size(); ++i)
+        if (owner[i] == comm.rank()) train(i, models[i], progress);
+    });
     // Share each run's statistics from its owner, then write everything collectively.
     for (std::size_t i = 0; i < runs_.size(); ++i) {
       auto& o = outcomes_[i];
@@ -125,6 +114,41 @@ class Baselines final : public Experiment {
       ctx.out.write(g + "/epoch_time_s", o.epoch_s);
       io::write_model(ctx.out, g + "/model", models[i], root);
     }
+  }
+
+  /// Trains run `i` on this rank (its owner) and records its outcome.
+  void train(std::size_t i, nn::Model& model, par::JobProgress& progress) {
+    BaselineRun& r = runs_[i];
+    const auto data = load_data(r.data);
+    const nn::Matrix xtr = to_matrix(data.train), xte = to_matrix(data.test);
+    const auto ytr = to_labels(data.train), yte = to_labels(data.test);
+    const auto n = static_cast<std::uint64_t>(xtr.rows());
+    progress.start(i, n * static_cast<std::uint64_t>(r.train.epochs));
+    progress.note(i, fmt::format("training {} on {} ({} train / {} test samples, {} epochs)", r.topology,
+                                 r.data.dataset, data.train.n, data.test.n, r.train.epochs));
+    nn::TrainOptions options = r.train;
+    const auto batch = static_cast<std::uint64_t>(options.batch_size);
+    options.after_step = [&](int epoch, std::int64_t step) {
+      const std::uint64_t in_epoch = std::min(n, (static_cast<std::uint64_t>(step) + 1) * batch);
+      progress.advance(i, static_cast<std::uint64_t>(epoch) * n + in_epoch);
+    };
+    nn::Trainer trainer(model, options);
+    auto& o = outcomes_[i];
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int e = 0; e < r.train.epochs; ++e) {
+      auto st = trainer.train_epoch(xtr, ytr, e);
+      st.test_error = nn::evaluate(model, xte, yte).error;
+      o.loss.push_back(st.mean_loss);
+      o.train_error.push_back(st.train_error);
+      o.test_error_curve.push_back(st.test_error);
+      o.epoch_s.push_back(st.seconds);
+      progress.note(i, fmt::format("epoch {}/{}: loss {:.4f}, train error {:.2f}%, test error {:.2f}%, lr {:.4g}, {:.1f}s",
+                                   e + 1, r.train.epochs, st.mean_loss, 100 * st.train_error, 100 * st.test_error,
+                                   st.learning_rate, st.seconds));
+      trainer.set_learning_rate(trainer.learning_rate() * r.train.lr_decay);
+    }
+    o.train_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    o.test_error = o.test_error_curve.back();
   }
 
   std::string report() const override {

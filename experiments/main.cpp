@@ -71,7 +71,9 @@ int run(const par::Communicator& comm, const std::string& config_path, const std
   const std::filesystem::path out = out_override.empty() ? cfg.output : out_override;
   io::RunInfo info{cfg.info->name, cfg.doc.effective_text(), config_path, cfg.seed};
   auto result = io::ResultFile::create(comm, out, overwrite, info);
-  log_info(fmt::format("running '{}' on {} rank(s), writing {}", cfg.info->name, comm.size(), out.string()));
+  log_info(fmt::format("running '{}' on {} rank(s) x {} thread(s), writing {}", cfg.info->name, comm.size(),
+                       tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism),
+                       out.string()));
   experiments::RunContext ctx{comm, result, cfg.seed,
                               std::filesystem::absolute(config_path).parent_path()};
   try {
