@@ -33,6 +33,21 @@ struct RunOutcome {
   std::vector<double> loss, train_error, test_error_curve, epoch_s;
 };
 
+/// Builds the run's model for its data set's sample shape, so that a topology that cannot take
+/// the data (cifar_cnn on the 1-D ISOLET/HAR features) is a configuration error at the
+/// topology key, raised by `rapidnn validate` too, not a failure in the middle of a run.
+void check_topology_fits(ConfigNode& table, const BaselineRun& run) {
+  const DataGeometry geo = data_geometry(run.data);
+  try {
+    (void)nn::zoo::build(run.topology, geo.shape, geo.classes, 0);
+  } catch (const InvalidArgument& e) {
+    const bool one_d = geo.shape.c == 1 && geo.shape.h == 1;
+    table.fail("topology", fmt::format("topology \"{}\" cannot take data set \"{}\" (samples {}, {} classes): {}{}",
+                                       run.topology, run.data.dataset, nn::to_string(geo.shape), geo.classes,
+                                       e.what(), one_d ? "; its samples are 1-D feature vectors: use topology \"mlp\"" : ""));
+  }
+}
+
 class Baselines final : public Experiment {
  public:
   void configure(ConfigNode& root, const std::filesystem::path& config_dir) override {
@@ -52,6 +67,7 @@ class Baselines final : public Experiment {
       run.train.lr_decay = static_cast<float>(r.get_double("lr_decay", 1.0, 0.01, 1.0));
       for (const auto& other : runs_)
         if (other.name == run.name) r.fail("name", fmt::format("run name \"{}\" is used twice", run.name));
+      check_topology_fits(r, run);
       runs_.push_back(std::move(run));
     }
     if (runs_.empty()) table.fail("runs", "at least one [[baselines.runs]] table is required");
@@ -115,6 +131,9 @@ class Baselines final : public Experiment {
       io::write_model(ctx.out, g + "/model", models[i], root);
     }
   }
+
+  /// Each run trains on one rank: more ranks than runs would idle.
+  int max_useful_ranks() const override { return static_cast<int>(runs_.size()); }
 
   /// Trains run `i` on this rank (its owner) and records its outcome.
   void train(std::size_t i, nn::Model& model, par::JobProgress& progress) {

@@ -34,6 +34,9 @@ class Experiment {
   virtual void run(RunContext& ctx) = 0;
   /// Plain-text table printed by rank 0 after a successful run (may be empty).
   virtual std::string report() const { return {}; }
+  /// After configure(): the most ranks that have work (e.g. one per training run), 0 when any
+  /// number can be used. `rapidnn validate --layout CORES` turns it into ranks x threads.
+  virtual int max_useful_ranks() const { return 0; }
 };
 
 struct ExperimentInfo {

@@ -8,10 +8,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 #include <tbb/global_control.h>
-#include <thread>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -93,9 +94,28 @@ int run(const par::Communicator& comm, const std::string& config_path, const std
   return 0;
 }
 
-int validate(const par::Communicator& comm, const std::string& config_path) {
+/// Ranks and oneTBB threads per rank for a machine with `cores` cores: as many ranks as have
+/// work (the experiment's max_useful_ranks, all cores when it has no limit), and the cores shared
+/// out among them (at least one thread each).
+std::pair<int, int> layout_for(const experiments::Experiment& experiment, int cores) {
+  cores = std::max(1, cores);
+  const int useful = experiment.max_useful_ranks();
+  const int ranks = useful > 0 ? std::min(cores, useful) : cores;
+  return {ranks, std::max(1, cores / ranks)};
+}
+
+/// `rapidnn validate CONFIG`: checks the configuration and prints the effective one.
+/// --effective: only the effective TOML (scripts compare it with a result's /rapidnn/config);
+/// --layout CORES: only "RANKS THREADS" (experiments/run-default.sh).
+int validate(const par::Communicator& comm, const std::string& config_path, bool effective_only, int layout_cores) {
   LoadedConfig cfg = load_config(comm, config_path);
-  if (comm.is_root()) {
+  if (!comm.is_root()) return 0;
+  if (layout_cores > 0) {
+    const auto [ranks, threads] = layout_for(*cfg.experiment, layout_cores);
+    std::printf("%d %d\n", ranks, threads);
+  } else if (effective_only) {
+    std::printf("%s", cfg.doc.effective_text().c_str());
+  } else {
     std::printf("%s: valid configuration for experiment '%s'\n# effective configuration:\n%s\n",
                 config_path.c_str(), cfg.info->name.c_str(), cfg.doc.effective_text().c_str());
   }
@@ -131,8 +151,15 @@ int main(int argc, char** argv) {
   app.add_subcommand("list", "List the experiments and what they produce");
   std::string config, out;
   bool overwrite = false;
+  bool effective_only = false;
+  int layout_cores = 0;
   auto* validate_cmd = app.add_subcommand("validate", "Check a configuration without running it");
   validate_cmd->add_option("CONFIG", config, "experiment configuration (TOML)")->required();
+  auto* effective_flag = validate_cmd->add_flag("--effective", effective_only,
+                                                "print only the effective configuration (TOML)");
+  validate_cmd->add_option("--layout", layout_cores,
+                           "print only 'RANKS THREADS' to run this configuration on CORES cores")
+      ->check(CLI::PositiveNumber)->excludes(effective_flag);
   auto* run_cmd = app.add_subcommand("run", "Run the experiment a configuration names");
   run_cmd->add_option("CONFIG", config, "experiment configuration (TOML)")->required();
   run_cmd->add_option("-o,--output", out, "result file (default: the config's 'output')");
@@ -146,7 +173,7 @@ int main(int argc, char** argv) {
 
   try {
     if (app.got_subcommand("list")) return comm.is_root() ? list_experiments() : 0;
-    if (app.got_subcommand("validate")) return validate(comm, config);
+    if (app.got_subcommand("validate")) return validate(comm, config, effective_only, layout_cores);
     return run(comm, config, out, overwrite);
   } catch (...) {
     // One message for the job, a non-zero exit, no rank left waiting (par/error_exit.hpp).
