@@ -210,6 +210,30 @@ TEST(Dropout, IdentityAtInferenceScaledMaskInTraining) {
   EXPECT_NEAR(static_cast<double>(kept) / out.size(), 0.5, 0.03);  // 4000 draws, sd 0.008
 }
 
+TEST(Flatten, ChannelMajorColumnsPassThroughBothWays) {
+  // A 2x2x2 sample (c, h, w) is stored channel-major, column c*4 + y*2 + x, so flattening to
+  // 8x1x1 keeps every value in its column; the gradient comes back unchanged the same way.
+  Flatten f("flatten", Shape{2, 2, 2});
+  EXPECT_EQ(f.output_shape(), (Shape{8, 1, 1}));
+  EXPECT_EQ(f.parameter_count(), 0);
+  EXPECT_EQ(f.macs_per_sample(), 0);
+  const Matrix x = mat({{1, 2, 3, 4, 5, 6, 7, 8}, {-1, -2, -3, -4, -5, -6, -7, -8}});
+  Matrix out;
+  f.forward(x, out, kInfer);
+  EXPECT_EQ(out, x);
+  const Matrix g = mat({{0.5f, 0, 0, 0, 0, 0, 0, -0.5f}, {1, 1, 1, 1, 2, 2, 2, 2}});
+  Matrix gin;
+  f.backward(x, out, g, &gin);
+  EXPECT_EQ(gin, g);
+  f.backward(x, out, g, nullptr);  // no input gradient wanted: nothing to write
+  try {
+    f.forward(Matrix::Zero(1, 7), out, kInfer);
+    FAIL() << "expected InvalidArgument";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "Flatten 'flatten': input has 7 columns, expected 8");
+  }
+}
+
 TEST(Dropout, MaskDependsOnSampleIdNotBatchPosition) {
   Dropout d("drop", Shape{64, 1, 1}, 0.5f);
   const Matrix x = random_matrix(3, 64, 5);

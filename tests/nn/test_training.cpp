@@ -93,6 +93,38 @@ TEST(Trainer, WeightDecayShrinksWeightsWithoutData) {
   testing::expect_matrix_near(m.dense_at(1).weights(), testing::mat({{0.95f, 0}, {0, 0.95f}}), 1e-6);
 }
 
+TEST(Trainer, MomentumStepsMatchHandComputation) {
+  // Dense 1 -> 2 (W, b start at 0), softmax cross-entropy averaged over the batch,
+  // lr 0.1, momentum 0.9; one batch of two samples, a: x = 1, label 0 and b: x = 2, label 1,
+  // trained twice (two epochs of one step each, no shuffle). Update: v = 0.9 v + g; w -= 0.1 v.
+  Model m(Shape{1, 1, 1}, "tiny");
+  m.dense(2);
+  TrainOptions opt;
+  opt.sgd.learning_rate = 0.1f;
+  opt.sgd.momentum = 0.9f;
+  opt.batch_size = 2;
+  opt.shuffle = false;
+  Trainer t(m, opt);
+  const Matrix x = testing::mat({{1}, {2}});
+  const std::vector<int> y{0, 1};
+  Dense& d = m.dense_at(1);
+  t.train_epoch(x, y, 0);
+  // Step 1: logits 0, p = (0.5, 0.5); dL/dz = (p - onehot) / 2: a (-0.25, 0.25), b (0.25, -0.25).
+  // dW = sum_r dz_r x_r = (-0.25 + 0.5, 0.25 - 0.5) = (0.25, -0.25); db = (0, 0).
+  // v_W = (0.25, -0.25), W = -0.1 v_W = (-0.025, 0.025); b stays 0.
+  testing::expect_matrix_near(d.weights(), testing::mat({{-0.025f}, {0.025f}}), 1e-7);
+  testing::expect_matrix_near(d.bias(), testing::mat({{0, 0}}), 1e-7);
+  t.train_epoch(x, y, 1);
+  // Step 2: logits a (-0.025, 0.025), b (-0.05, 0.05); p_a0 = 1/(1+e^0.05) = 0.4875026,
+  // p_b0 = 1/(1+e^0.1) = 0.4750208. dz_a0 = (p_a0 - 1)/2 = -0.2562487, dz_b0 = p_b0/2 = 0.2375104
+  // (dz_1 = -dz_0 with two classes). dW0 = -0.2562487 + 2 * 0.2375104 = 0.2187721,
+  // db0 = -0.2562487 + 0.2375104 = -0.0187383.
+  // v_W0 = 0.9 * 0.25 + 0.2187721 = 0.4437721 -> W0 = -0.025 - 0.04437721 = -0.06937721;
+  // v_b0 = 0.9 * 0 - 0.0187383 -> b0 = 0.00187383.
+  testing::expect_matrix_near(d.weights(), testing::mat({{-0.06937721f}, {0.06937721f}}), 1e-6);
+  testing::expect_matrix_near(d.bias(), testing::mat({{0.00187383f, -0.00187383f}}), 1e-7);
+}
+
 float quarter_grid(float w) { return std::round(w * 4.0f) / 4.0f; }
 
 TEST(Trainer, StraightThroughProjection) {

@@ -24,6 +24,23 @@ TEST(Zoo, MlpAndCnnCountsByHand) {
   EXPECT_EQ(fm.parameter_count(), 320 + 18'496 + 36'928 + 2'654'720 + 5'130);
 }
 
+TEST(Zoo, IsoletAndHarMlpCountsByHand) {
+  // Table 2: ISOLET IN:617, FC:512, FC:512, FC:26 (1-D samples, as data_geometry gives them):
+  // 617*512+512 = 316,416; 512*512+512 = 262,656; 512*26+26 = 13,338.
+  Model isolet = zoo::build("mlp", Shape{1, 1, 617}, 26, 1);
+  EXPECT_EQ(isolet.parameter_count(), 316'416 + 262'656 + 13'338);
+  EXPECT_EQ(isolet.parameter_count(), 592'410);
+  EXPECT_EQ(isolet.output_shape(), (Shape{26, 1, 1}));
+  EXPECT_EQ(isolet.dense_at(isolet.find("fc1")).in_features(), 617);
+  // HAR IN:561, FC:512, FC:512, FC:6 (the 6 UCI HAR activities): 561*512+512 = 287,744;
+  // 262,656; 512*6+6 = 3,078.
+  Model har = zoo::build("mlp", Shape{561, 1, 1}, 6, 1);
+  EXPECT_EQ(har.parameter_count(), 287'744 + 262'656 + 3'078);
+  EXPECT_EQ(har.parameter_count(), 553'478);
+  EXPECT_EQ(har.output_shape(), (Shape{6, 1, 1}));
+  EXPECT_EQ(har.macs_per_sample(), 561 * 512 + 512 * 512 + 512 * 6);
+}
+
 // Published counts (1000 classes, 224x224x3), trainable parameters:
 //  VGG-16 138,357,544 (Keras applications.VGG16 and torchvision vgg16 agree);
 //  ResNet-152 60,192,808 = torchvision resnet152 (convs without bias; BN gamma/beta counted, the
