@@ -2,7 +2,8 @@
 
     /usr/bin/python3 analysis/report.py RESULT.h5 [RESULT2.h5 ...] -o reports/
 
-writes reports/report.md and the PNG figures next to it. Files are grouped by the experiment
+writes reports/report.md and the PNG figures next to it; with --print it also prints the
+experiment sections (e.g. Table 2 beside the paper) to stdout. Files are grouped by the experiment
 recorded in their /rapidnn metadata and each group is rendered by analysis/sections/<experiment>.py
 (see analysis/README.md); an experiment without a section gets a generic listing.
 """
@@ -94,17 +95,27 @@ def build_report(paths: list[Path], outdir: Path) -> str:
     return text
 
 
+def experiment_sections(text: str) -> str:
+    """The part of a report after its provenance: one section per experiment."""
+    start = text.find("\n## Experiment ")
+    return text[start + 1:] if start >= 0 else text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("results", nargs="+", type=Path, help="HDF5 result files")
     parser.add_argument("-o", "--outdir", type=Path, default=Path("reports"),
                         help="output folder for report.md and figures (default: reports)")
+    parser.add_argument("--print", action="store_true", dest="print_sections",
+                        help="also print the experiment sections (the tables) to stdout")
     args = parser.parse_args(argv)
     try:
-        build_report(args.results, args.outdir)
+        text = build_report(args.results, args.outdir)
     except ReportError as err:
         print(f"report: error: {err}", file=sys.stderr)
         return 2
+    if args.print_sections:
+        print(experiment_sections(text).rstrip() + "\n")
     print(f"wrote {args.outdir / 'report.md'}")
     return 0
 

@@ -44,6 +44,17 @@ def test_baselines_tables_put_our_error_beside_table2(baselines_file, tmp_path):
     assert "not directly comparable" in text
 
 
+def test_print_shows_table2_without_the_provenance(baselines_file, tmp_path, capsys):
+    # What experiments/run-default.sh shows after a run (or a re-run that reuses the result).
+    assert report.main([str(baselines_file), "-o", str(tmp_path / "r"), "--print"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("## Experiment `baselines`")
+    assert table_row(printed, "MNIST")[2:] == ["1.5%", "fmnist_mlp: 10.93%"]
+    assert table_row(printed, "fmnist_cnn")[5:7] == ["8.15%", "-6.25 pp"]
+    assert "## Provenance" not in printed
+    assert printed.rstrip().endswith(f"wrote {tmp_path / 'r' / 'report.md'}")
+
+
 def test_training_curve_png_is_written_and_linked(baselines_file, tmp_path):
     out = tmp_path / "r"
     text = report.build_report([baselines_file], out)
