@@ -1,6 +1,7 @@
 // rapidnn: one executable for every experiment.
 //   rapidnn list                         experiments and what they produce
 //   rapidnn validate CONFIG.toml         check a configuration without running it
+//           [--effective | --layout CORES]  only the effective TOML / only "RANKS THREADS"
 //   rapidnn run CONFIG.toml [-o OUT.h5] [--overwrite]
 // Runs the same as a single process, under mpirun -n N and under srun.
 #include <algorithm>
