@@ -9,6 +9,7 @@
 // slower here for n <= 10^6 (see dp_engine.hpp).
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "cluster/codebook.hpp"
@@ -19,6 +20,9 @@ namespace rapidnn::cluster {
 /// Throws InvalidArgument on empty input, k < 1, a NaN/Inf value, or k > number of distinct values.
 Codebook1D kmeans1d_optimal(std::span<const float> values, int k);
 Codebook1D kmeans1d_optimal(std::span<const double> values, int k);
+
+/// The same on values already sorted ascending (finite); `what` names the caller in errors.
+Codebook1D kmeans1d_optimal_sorted(std::span<const double> sorted, int k, std::string_view what = "kmeans1d_optimal");
 
 /// Exact optimum on weighted points given ascending and distinct (used on histograms: the points
 /// are bin means, the weights bin counts). The WCSS is the weighted one, sum_j w_j (p_j - c)^2.
