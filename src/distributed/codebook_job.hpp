@@ -26,8 +26,9 @@ struct JobParams {
   int k = 64;           ///< flat codebook size w; 0 = no flat codebook
   int tree_levels = 6;  ///< tree codebook to 2^levels leaves; 0 = no tree
   std::uint64_t shard_above = std::uint64_t{1} << 20;
-  cluster::FastKMeansParams fast;  ///< flat codebooks (sharded and whole)
-  ShardedTreeParams tree;          ///< sharded trees
+  /// Flat codebooks (sharded and whole); a sharded problem's histogram (histogram_bins) is
+  /// shared by its flat codebook and its tree.
+  cluster::FastKMeansParams fast;
 };
 
 struct ProblemResult {
@@ -55,8 +56,8 @@ struct JobResult {
   std::vector<ProblemResult> sharded_results;  ///< aligned with `sharded` (every rank)
   std::vector<ProblemResult> whole_results;    ///< aligned with this rank's block of `whole`
   RankReport rank;
-  int passes_flat = 0;  ///< streaming passes per sharded flat problem (last one)
-  int passes_tree = 0;  ///< streaming passes per sharded tree problem (last one)
+  int passes_flat = 0;  ///< streaming passes of the last sharded flat problem (range + histogram + extraction)
+  int passes_tree = 0;  ///< extraction passes of the last sharded tree (it shares range + histogram)
 };
 
 /// Collective. Errors (bad values, k larger than a problem's distinct values) are raised on
