@@ -43,7 +43,7 @@ class Codebooks final : public Experiment {
     params_.shard_above = static_cast<std::uint64_t>(t.get_int("shard_above", 1 << 20, 1, std::int64_t{1} << 40));
     params_.fast.histogram_bins = static_cast<int>(t.get_int("histogram_bins", 1 << 16, 64, 1 << 24));
     params_.fast.max_refine_passes = static_cast<int>(t.get_int("refine_passes", 2, 1, 1000));
-    params_.fast.max_lloyd_steps = static_cast<int>(t.get_int("lloyd_steps", 50, 0, 100000));
+    params_.fast.max_lloyd_steps = static_cast<int>(t.get_int("lloyd_steps", 8, 0, 100000));
     weights_ = t.get_choice("weights", "synthetic", {"synthetic", "keras", "model"});
     model_file_ = t.get_string("model_file", "");
     model_group_ = t.get_string("model_group", "/model");

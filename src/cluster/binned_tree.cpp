@@ -18,14 +18,16 @@ inline long double between(long double n, long double s, long double nl, long do
   return sl * sl / nl + sr * sr / nr;
 }
 
-/// A whole unresolved bin, or one value of a resolved bin.
-struct Element {
+/// A bin's part inside a node: a whole unresolved bin, or a range [t0, t1) of a resolved bin's
+/// sorted values.
+struct BinPart {
   std::uint64_t count;
   std::int64_t sum_q;
   float min, max;
   std::uint64_t pos;  // global position of its first value
   std::size_t bin;
   bool resolved;
+  std::uint64_t t0, t1;
 };
 
 struct Node {
@@ -43,16 +45,17 @@ struct Split {
   float max_left = 0, min_right = 0;
 };
 
-/// The histogram with some bins resolved into their exact (gathered) values.
+/// The histogram with some bins resolved into their exact (gathered) values, kept sorted with
+/// prefix sums of their fixed-point values so that any part of a resolved bin is O(1).
 class ResolvedOrder {
  public:
   explicit ResolvedOrder(const Histogram1D& h)
       : h_(h), map_(h.map()), prefix_(static_cast<std::size_t>(h.bins) + 1, 0),
-        resolved_(static_cast<std::size_t>(h.bins), 0), begin_(static_cast<std::size_t>(h.bins) + 1, 0) {
+        resolved_(static_cast<std::size_t>(h.bins), 0), begin_(static_cast<std::size_t>(h.bins) + 1, 0),
+        qsum_(1, 0) {
     for (std::size_t b = 0; b < h.counts.size(); ++b) prefix_[b + 1] = prefix_[b] + h.counts[b];
   }
   std::uint64_t total() const { return prefix_.back(); }
-  bool resolved(std::size_t b) const { return resolved_[b] != 0; }
 
   /// Adds the values of newly resolved bins (from all shards; any order).
   void resolve(std::span<const std::uint8_t> flags, std::vector<float> values) {
@@ -69,30 +72,34 @@ class ResolvedOrder {
     values_.insert(values_.end(), values.begin(), values.end());
     std::inplace_merge(values_.begin(), values_.begin() + mid, values_.end());
     std::fill(begin_.begin(), begin_.end(), 0);
-    for (const float x : values_) ++begin_[static_cast<std::size_t>(map_(x)) + 1];
+    qsum_.assign(values_.size() + 1, 0);
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+      ++begin_[static_cast<std::size_t>(map_(values_[i])) + 1];
+      qsum_[i + 1] = qsum_[i] + h_.scale.quantize(values_[i]);
+    }
     for (std::size_t b = 0; b + 1 < begin_.size(); ++b) begin_[b + 1] += begin_[b];
   }
 
-  /// Calls f(Element) for the elements of [lo, hi) in ascending order.
+  /// Calls f(BinPart) for the bins overlapping [lo, hi), ascending.
   template <class F>
-  void for_each(std::uint64_t lo, std::uint64_t hi, F&& f) const {
-    const FixedPointScale& scale = h_.scale;
+  void for_each_bin(std::uint64_t lo, std::uint64_t hi, F&& f) const {
     std::size_t b = static_cast<std::size_t>(std::upper_bound(prefix_.begin(), prefix_.end(), lo) - prefix_.begin()) - 1;
     for (; b < h_.counts.size() && prefix_[b] < hi; ++b) {
       if (h_.counts[b] == 0) continue;
       if (resolved_[b] != 0) {
         const std::uint64_t t0 = std::max(lo, prefix_[b]) - prefix_[b];
         const std::uint64_t t1 = std::min(hi, prefix_[b + 1]) - prefix_[b];
-        for (std::uint64_t t = t0; t < t1; ++t) {
-          const float x = values_[begin_[b] + t];
-          f(Element{1, scale.quantize(x), x, x, prefix_[b] + t, b, true});
-        }
+        const std::uint64_t i0 = begin_[b] + t0, i1 = begin_[b] + t1;
+        f(BinPart{t1 - t0, qsum_[i1] - qsum_[i0], values_[i0], values_[i1 - 1], prefix_[b] + t0, b, true, t0, t1});
       } else {
         RAPIDNN_ASSERT(prefix_[b] >= lo && prefix_[b + 1] <= hi);  // cuts never fall inside it
-        f(Element{h_.counts[b], h_.sums_q[b], h_.mins[b], h_.maxs[b], prefix_[b], b, false});
+        f(BinPart{h_.counts[b], h_.sums_q[b], h_.mins[b], h_.maxs[b], prefix_[b], b, false, 0, h_.counts[b]});
       }
     }
   }
+  /// Value t of resolved bin b, its fixed-point value.
+  float value(std::size_t b, std::uint64_t t) const { return values_[begin_[b] + t]; }
+  std::int64_t q(std::size_t b, std::uint64_t t) const { return qsum_[begin_[b] + t + 1] - qsum_[begin_[b] + t]; }
 
  private:
   const Histogram1D& h_;
@@ -101,58 +108,77 @@ class ResolvedOrder {
   std::vector<std::uint8_t> resolved_;
   std::vector<float> values_;          // resolved bins' values, ascending
   std::vector<std::uint64_t> begin_;   // values_ of bins before b
+  std::vector<std::int64_t> qsum_;     // prefix sums of the quantised values_
 };
 
-/// The best cut of `nd` among the element boundaries, and (if `candidates`) the unresolved bins
-/// whose corner bound can reach it.
+/// Corner bound of G over the cuts inside a part of `count` values with values in [min, max],
+/// preceded by n_p values summing to s_p (G is jointly convex in (n_L, s_L)).
+long double inside_bound(long double N, long double S, std::int64_t n_p, std::int64_t s_p, const BinPart& p,
+                         const FixedPointScale& scale) {
+  const long double qmin = static_cast<long double>(scale.quantize(p.min));
+  const long double qmax = static_cast<long double>(scale.quantize(p.max));
+  long double ub = -INFINITY;
+  for (const long double j : {1.0L, static_cast<long double>(p.count - 1)})
+    for (const long double q : {qmin, qmax})
+      ub = std::max(ub, between(N, S, static_cast<long double>(n_p) + j, static_cast<long double>(s_p) + j * q));
+  return ub;
+}
+
+/// The best cut of `nd`: G at every bin boundary, then inside the bins whose corner bound can
+/// reach the best -- exactly for resolved bins, and unresolved ones are reported in
+/// `unresolved` (the caller resolves them and asks again).
 Split best_cut(const ResolvedOrder& order, const Node& nd, const FixedPointScale& scale,
-               std::vector<std::size_t>* candidates) {
+               std::vector<std::size_t>& unresolved) {
   Split sp;
   if (nd.count() < 2) return sp;
-  float vmin = std::numeric_limits<float>::infinity(), vmax = -vmin;
-  order.for_each(nd.lo, nd.hi, [&](const Element& e) {
-    vmin = std::min(vmin, e.min);
-    vmax = std::max(vmax, e.max);
-  });
-  if (!(vmax > vmin)) return sp;  // fewer than 2 distinct values
+  std::vector<BinPart> parts;
+  order.for_each_bin(nd.lo, nd.hi, [&](const BinPart& p) { parts.push_back(p); });
+  if (!(parts.back().max > parts.front().min)) return sp;  // fewer than 2 distinct values
   sp.splittable = true;
   const long double N = static_cast<long double>(nd.count()), S = static_cast<long double>(nd.sum_q);
+  auto consider = [&](std::int64_t n_l, std::int64_t s_l, std::uint64_t cut, float max_left, float min_right) {
+    if (!(max_left < min_right)) return;  // equal values never straddle a cut
+    const long double g = between(N, S, static_cast<long double>(n_l), static_cast<long double>(s_l));
+    if (g > sp.best || (g == sp.best && cut < sp.cut)) {  // ties -> the leftmost cut
+      sp.best = g;
+      sp.cut = cut;
+      sp.left_sum = s_l;
+      sp.max_left = max_left;
+      sp.min_right = min_right;
+    }
+  };
+  // Bin boundaries.
+  std::vector<std::int64_t> n_before(parts.size()), s_before(parts.size());
   std::int64_t n_p = 0, s_p = 0;
-  float prev_max = 0;
-  bool first = true;
-  order.for_each(nd.lo, nd.hi, [&](const Element& e) {
-    if (!first && prev_max < e.min) {  // equal values never straddle a cut
-      const long double g = between(N, S, static_cast<long double>(n_p), static_cast<long double>(s_p));
-      if (g > sp.best) {
-        sp.best = g;
-        sp.cut = e.pos;
-        sp.left_sum = s_p;
-        sp.max_left = prev_max;
-        sp.min_right = e.min;
-      }
-    }
-    first = false;
-    n_p += static_cast<std::int64_t>(e.count);
-    s_p += e.sum_q;
-    prev_max = e.max;
-  });
-  if (candidates == nullptr) return sp;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    n_before[i] = n_p;
+    s_before[i] = s_p;
+    if (i > 0) consider(n_p, s_p, parts[i].pos, parts[i - 1].max, parts[i].min);
+    n_p += static_cast<std::int64_t>(parts[i].count);
+    s_p += parts[i].sum_q;
+  }
+  // Inside bins that can beat the best boundary: resolved ones exactly, the others reported.
   const long double slack = std::isfinite(sp.best) ? std::fabs(sp.best) * 1e-12L : 0.0L;
-  n_p = 0;
-  s_p = 0;
-  order.for_each(nd.lo, nd.hi, [&](const Element& e) {
-    if (!e.resolved && e.count >= 2 && e.min < e.max) {
-      const long double qmin = static_cast<long double>(scale.quantize(e.min));
-      const long double qmax = static_cast<long double>(scale.quantize(e.max));
-      long double ub = -INFINITY;
-      for (const long double j : {1.0L, static_cast<long double>(e.count - 1)})
-        for (const long double q : {qmin, qmax})
-          ub = std::max(ub, between(N, S, static_cast<long double>(n_p) + j, static_cast<long double>(s_p) + j * q));
-      if (!std::isfinite(sp.best) || ub >= sp.best - slack) candidates->push_back(e.bin);
+  std::vector<std::size_t> inside;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const BinPart& p = parts[i];
+    if (p.count < 2 || !(p.min < p.max)) continue;
+    if (std::isfinite(sp.best) && inside_bound(N, S, n_before[i], s_before[i], p, scale) < sp.best - slack) continue;
+    inside.push_back(i);
+  }
+  for (const std::size_t i : inside) {
+    const BinPart& p = parts[i];
+    if (!p.resolved) {
+      unresolved.push_back(p.bin);
+      continue;
     }
-    n_p += static_cast<std::int64_t>(e.count);
-    s_p += e.sum_q;
-  });
+    std::int64_t n_l = n_before[i], s_l = s_before[i];
+    for (std::uint64_t t = p.t0; t + 1 < p.t1; ++t) {
+      n_l += 1;
+      s_l += order.q(p.bin, t);
+      consider(n_l, s_l, p.pos + (t - p.t0) + 1, order.value(p.bin, t), order.value(p.bin, t + 1));
+    }
+  }
   return sp;
 }
 
@@ -175,17 +201,56 @@ TreeCodebook binned_tree(std::span<const float> local, const Histogram1D& h, int
   for (const auto s : h.sums_q) nodes[0].sum_q += s;
   nodes[0].centroid = scale.to_value(static_cast<long double>(nodes[0].sum_q) / static_cast<long double>(order.total()));
 
+  auto resolve = [&](std::vector<std::uint8_t>& flags) {
+    std::vector<float> all = gather(values_in_bins(local, h, flags));
+    rep.gathered_values += all.size();
+    ++rep.data_passes;
+    order.resolve(flags, std::move(all));
+  };
+  auto split = [&](const Node& nd, const Split& sp, Node& left, Node& right) {
+    left.centroid = right.centroid = nd.centroid;
+    if (!sp.splittable) {  // fewer than 2 distinct values: the left child keeps everything
+      left = nd;
+      right.lo = right.hi = nd.hi;
+      return;
+    }
+    left.lo = nd.lo;
+    left.hi = sp.cut;
+    left.sum_q = sp.left_sum;
+    right.lo = sp.cut;
+    right.hi = nd.hi;
+    right.sum_q = nd.sum_q - sp.left_sum;
+  };
+
+  // Prediction: the tree with every cut at the best bin boundary (the histogram alone) names the
+  // bins that each level's exact split will probably need; they and their neighbours (the exact
+  // cuts move node boundaries by less than a bin) are resolved up front in ONE pass. The exact
+  // levels below resolve whatever the prediction missed, one more pass per such level.
+  {
+    std::vector<std::uint8_t> flags(B, 0);
+    std::vector<Node> pred = nodes;
+    for (int l = 0; l < levels; ++l) {
+      std::vector<Node> next(2 * pred.size());
+      for (std::size_t c = 0; c < pred.size(); ++c) {
+        std::vector<std::size_t> cand;
+        const Split sp = best_cut(order, pred[c], scale, cand);
+        for (const std::size_t b : cand)
+          for (std::size_t d = b == 0 ? 0 : b - 1; d <= std::min(B - 1, b + 1); ++d) flags[d] = 1;
+        split(pred[c], sp, next[2 * c], next[2 * c + 1]);
+      }
+      pred = std::move(next);
+    }
+    if (std::any_of(flags.begin(), flags.end(), [](std::uint8_t f) { return f != 0; })) resolve(flags);
+  }
+
   for (int l = 0; l < levels; ++l) {
-    // Candidates of every node of the level, resolved by one extraction pass.
+    // Candidates the prediction missed, resolved by one more extraction pass.
     std::vector<std::size_t> cand;
-    for (const Node& nd : nodes) best_cut(order, nd, scale, &cand);
+    for (const Node& nd : nodes) best_cut(order, nd, scale, cand);
     if (!cand.empty()) {
       std::vector<std::uint8_t> flags(B, 0);
       for (const std::size_t b : cand) flags[b] = 1;
-      std::vector<float> all = gather(values_in_bins(local, h, flags));
-      rep.gathered_values += all.size();
-      ++rep.data_passes;
-      order.resolve(flags, std::move(all));
+      resolve(flags);
     }
     std::vector<Node> children(2 * nodes.size());
     std::vector<double> thresholds(nodes.size(), kInf);
@@ -193,21 +258,12 @@ TreeCodebook binned_tree(std::span<const float> local, const Histogram1D& h, int
     for (std::size_t c = 0; c < nodes.size(); ++c) {
       const Node& nd = nodes[c];
       std::vector<std::size_t> left_over;
-      const Split sp = best_cut(order, nd, scale, &left_over);
+      const Split sp = best_cut(order, nd, scale, left_over);
       RAPIDNN_ASSERT(left_over.empty());  // resolving only raised the best G
       Node& left = children[2 * c];
       Node& right = children[2 * c + 1];
-      left.centroid = right.centroid = nd.centroid;
-      if (!sp.splittable) {  // fewer than 2 distinct values: the left child keeps everything
-        left = nd;
-        right.lo = right.hi = nd.hi;
-      } else {
-        left.lo = nd.lo;
-        left.hi = sp.cut;
-        left.sum_q = sp.left_sum;
-        right.lo = sp.cut;
-        right.hi = nd.hi;
-        right.sum_q = nd.sum_q - sp.left_sum;
+      split(nd, sp, left, right);
+      if (sp.splittable) {
         left.centroid = scale.to_value(static_cast<long double>(left.sum_q) / static_cast<long double>(left.count()));
         right.centroid =
             scale.to_value(static_cast<long double>(right.sum_q) / static_cast<long double>(right.count()));

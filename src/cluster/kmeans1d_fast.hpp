@@ -31,7 +31,7 @@ struct FastKMeansParams {
   /// of the bins holding a decision boundary; >= 1).
   int max_refine_passes = 2;
   /// At most this many exact Lloyd steps on the raw values (`iterations` in the result).
-  int max_lloyd_steps = 50;
+  int max_lloyd_steps = 8;
   /// Stop refining when one more Lloyd step would lower the WCSS by at most tolerance * WCSS.
   double tolerance = 1e-9;
   /// At most this many weighted points (merged consecutive bins) enter the DP (step 3).
