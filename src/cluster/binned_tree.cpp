@@ -233,9 +233,11 @@ TreeCodebook binned_tree(std::span<const float> local, const Histogram1D& h, int
       std::vector<Node> next(2 * pred.size());
       for (std::size_t c = 0; c < pred.size(); ++c) {
         std::vector<std::size_t> cand;
-        const Split sp = best_cut(order, pred[c], scale, cand);
+        Split sp = best_cut(order, pred[c], scale, cand);
         for (const std::size_t b : cand)
           for (std::size_t d = b == 0 ? 0 : b - 1; d <= std::min(B - 1, b + 1); ++d) flags[d] = 1;
+        // A node inside one unresolved bin has no boundary to predict a cut at: keep it whole.
+        if (!std::isfinite(sp.best)) sp.splittable = false;
         split(pred[c], sp, next[2 * c], next[2 * c + 1]);
       }
       pred = std::move(next);
