@@ -2,10 +2,12 @@
 // A weight-codebook job over MPI ranks: every problem of the plan (work_plan.hpp) gets a flat
 // k-means codebook of size k and/or a tree codebook to 2^levels leaves.
 //  * sharded problems: every rank loads its block of rows and the problem is solved
-//    collectively (sharded_kmeans, sharded_tree); the result is replicated on every rank;
+//    collectively on ONE global histogram (sharded_histogram) shared by the flat codebook
+//    (sharded_kmeans) and the tree (sharded_tree); the result is replicated on every rank;
 //  * whole problems: rank r loads and solves its contiguous block (contiguous_balance), in
-//    parallel with oneTBB, each with cluster::kmeans1d_fast (exact DP below its exact_below)
-//    and cluster::build_tree_codebook (exact 2-means splits).
+//    parallel with oneTBB, each from one sorted copy: the exact optimum below exact_below values
+//    (kmeans1d_optimal_sorted: certified fast DP, certified_partition.hpp), kmeans1d_fast above,
+//    and the tree by exact 2-means splits (build_tree_codebook_sorted).
 // The codebooks do not depend on the rank count (see sharded_*.hpp; whole problems are solved
 // by the same single-process code wherever they land).
 #include <cstdint>
