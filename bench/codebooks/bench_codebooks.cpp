@@ -141,10 +141,11 @@ int main(int argc, char** argv) {
       std::printf("    communicated by rank 0: %llu bytes in all (histogram %d B: count, sum, min, max per bin; "
                   "each Lloyd step %d B; range 24 B)\n",
                   static_cast<unsigned long long>(b1 - b0), 65536 * 24 + 16, 64 * 2 * 8);
-      std::printf("    tree to 64 leaves (exact splits): %.3f s, %d passes, %llu values gathered in all, %llu bytes "
-                  "communicated; level-6 WCSS %.6g\n",
-                  t_tree, ts.passes, static_cast<unsigned long long>(ts.gathered_values),
-                  static_cast<unsigned long long>(b2 - b1), tree.level_wcss.back());
+      std::printf("    tree to 64 leaves (exact splits): %.3f s, %d passes, %llu bins refined into sub-histograms, "
+                  "%llu values gathered in all, %llu bytes communicated; level-6 WCSS %.6g\n",
+                  t_tree, ts.passes, static_cast<unsigned long long>(ts.refined_bins),
+                  static_cast<unsigned long long>(ts.gathered_values), static_cast<unsigned long long>(b2 - b1),
+                  tree.level_wcss.back());
       std::printf("    peak RSS %.1f MB per rank (max) vs shard %.1f MB -> %.2fx (target <= 1.5x)\n\n", rss / 1e6,
                   shard_bytes / 1e6, rss / shard_bytes);
     }

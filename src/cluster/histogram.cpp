@@ -202,6 +202,11 @@ void accumulate_impl(std::span<const T> values, Histogram1D& h) {
 void accumulate_histogram(std::span<const float> values, Histogram1D& h) { accumulate_impl(values, h); }
 void accumulate_histogram(std::span<const double> values, Histogram1D& h) { accumulate_impl(values, h); }
 
+void bins_of(std::span<const float> values, const BinMap& map, std::int32_t* bins) {
+  for (std::size_t b0 = 0; b0 < values.size(); b0 += kBlock)
+    bins_and_q(values.data() + b0, std::min(kBlock, values.size() - b0), map, nullptr, bins + b0, nullptr);
+}
+
 std::vector<float> values_in_bins(std::span<const float> values, const Histogram1D& h,
                                   std::span<const std::uint8_t> flags) {
   RAPIDNN_ASSERT(flags.size() == static_cast<std::size_t>(h.bins));

@@ -56,6 +56,10 @@ Histogram1D make_histogram(double min_value, double max_value, int bins);
 void accumulate_histogram(std::span<const float> values, Histogram1D& h);
 void accumulate_histogram(std::span<const double> values, Histogram1D& h);
 
+/// bins[i] = map(values[i]) for a block of values (vectorised where the CPU allows; identical to
+/// calling the map one value at a time).
+void bins_of(std::span<const float> values, const BinMap& map, std::int32_t* bins);
+
 /// The values whose bin is flagged (flags.size() == h.bins), in an unspecified order: one
 /// streaming pass (parallel). Used to resolve a few bins into their exact values.
 std::vector<float> values_in_bins(std::span<const float> values, const Histogram1D& h,

@@ -10,12 +10,16 @@ namespace rapidnn::distributed {
 
 cluster::TreeCodebook sharded_tree(const par::Communicator& comm, std::span<const float> local,
                                    const cluster::Histogram1D& global, int levels, ShardedTreeStats* stats) {
+  cluster::ShardReductions red;
+  red.sum = [&](std::span<std::int64_t> w) { comm.allreduce_sum(w); };
+  red.min = [&](std::span<float> w) { comm.allreduce_min(w); };
+  red.max = [&](std::span<float> w) { comm.allreduce_max(w); };
+  red.gather = [&](std::span<const float> mine) { return comm.allgatherv(mine); };
   cluster::BinnedTreeReport rep;
-  cluster::TreeCodebook tree = cluster::binned_tree(
-      local, global, levels,
-      [&](std::span<const float> mine) { return comm.allgatherv(mine); }, &rep);
+  cluster::TreeCodebook tree = cluster::binned_tree(local, global, levels, red, {}, &rep);
   if (stats != nullptr) {
     stats->gathered_values = rep.gathered_values;
+    stats->refined_bins = rep.refined_bins;
     stats->passes = rep.data_passes;
   }
   return tree;

@@ -1,11 +1,13 @@
 #pragma once
 // Tree codebook (Section 3.1, cluster/tree_codebook.hpp) of ONE problem sharded over the ranks,
 // with every split an EXACT 2-means split of the node's values (cluster/binned_tree.hpp): the
-// global fine histogram (2 passes, shared with the flat codebook in the codebook job), then per
-// level at most one streaming pass that extracts the values of the few bins that can hold an
-// optimal cut, allgathered (O(n / bins) values per such bin). Everything reduced is an integer
-// or a min/max and the gathered values are sorted, so the tree is bit-identical for every rank
-// count, and equal to cluster::build_tree_codebook up to the fixed-point resolution.
+// global fine histogram (2 passes, shared with the flat codebook in the codebook job), then
+// typically two more streaming passes: one refines the bins that can hold an optimal cut into
+// sub-histograms (allreduced, O(refined bins x sub-bins) integers), one allgathers the values of
+// the few small cells left (at most gather_below values each). Communication never grows with
+// n. Everything reduced is an integer or a min/max and the gathered values are sorted, so the
+// tree is bit-identical for every rank count, and equal to cluster::build_tree_codebook up to the
+// fixed-point resolution.
 #include <span>
 
 #include "cluster/histogram.hpp"
@@ -21,7 +23,8 @@ struct ShardedTreeParams {
 
 /// Per-problem bookkeeping, for the benchmark's "bytes per pass" and the result file.
 struct ShardedTreeStats {
-  std::uint64_t gathered_values = 0;  ///< values allgathered over all levels (O(n / bins))
+  std::uint64_t gathered_values = 0;  ///< values allgathered over all levels
+  std::uint64_t refined_bins = 0;     ///< bins split into sub-histograms
   int passes = 0;                     ///< streaming passes over the local values
 };
 
