@@ -42,8 +42,8 @@ class Codebooks final : public Experiment {
     if (params_.k == 0 && params_.tree_levels == 0) t.fail("k", "k = 0 and tree_levels = 0: nothing to compute");
     params_.shard_above = static_cast<std::uint64_t>(t.get_int("shard_above", 1 << 20, 1, std::int64_t{1} << 40));
     params_.fast.histogram_bins = static_cast<int>(t.get_int("histogram_bins", 1 << 16, 64, 1 << 24));
-    params_.fast.max_refine_passes = static_cast<int>(t.get_int("refine_passes", 3, 1, 1000));
-    params_.tree.bins_per_level = static_cast<int>(t.get_int("tree_bins_per_level", 1 << 16, 64, 1 << 24));
+    params_.fast.max_refine_passes = static_cast<int>(t.get_int("refine_passes", 2, 1, 1000));
+    params_.fast.max_lloyd_steps = static_cast<int>(t.get_int("lloyd_steps", 8, 0, 100000));
     weights_ = t.get_choice("weights", "synthetic", {"synthetic", "keras", "model"});
     model_file_ = t.get_string("model_file", "");
     model_group_ = t.get_string("model_group", "/model");
@@ -142,12 +142,14 @@ class Codebooks final : public Experiment {
       names.push_back(smp.name);
       seen[l] = smp.seen;
       kept[l] = ctx.comm.sum<std::uint64_t>(smp.values.size());
-      cluster::FastKMeansParams fp = params_.fast;
-      const auto flat = distributed::sharded_kmeans(ctx.comm, smp.values, act_k_, fp);
+      // One histogram per layer sample, shared by its flat codebook and its tree.
+      const auto h = distributed::sharded_histogram(ctx.comm, smp.values, params_.fast.histogram_bins,
+                                                    "activation sample");
+      const auto flat = distributed::sharded_kmeans(ctx.comm, smp.values, h, act_k_, params_.fast);
       std::copy(flat.centroids.begin(), flat.centroids.end(), cents.begin() + static_cast<std::ptrdiff_t>(l * K));
       wcss[l] = flat.wcss;
       if (act_levels_ > 0) {
-        const auto tree = distributed::sharded_tree(ctx.comm, smp.values, act_levels_, params_.tree);
+        const auto tree = distributed::sharded_tree(ctx.comm, smp.values, h, act_levels_);
         tree_wcss.insert(tree_wcss.end(), tree.level_wcss.begin(), tree.level_wcss.end());
         for (int lv = 1; lv <= act_levels_; ++lv)
           levels[static_cast<std::size_t>(lv - 1)].insert(levels[static_cast<std::size_t>(lv - 1)].end(),

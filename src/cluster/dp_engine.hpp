@@ -14,6 +14,7 @@
 
 #include <tbb/parallel_invoke.h>
 
+#include "cluster/segment_cost.hpp"
 #include "core/error.hpp"
 
 namespace rapidnn::cluster::detail {
@@ -88,18 +89,13 @@ void smawk(const Layer<Cost>& L, std::size_t base, std::size_t stride, std::size
   }
 }
 
-// Leftmost minimum of row i over columns [jlo, jhi] (jlo <= jhi <= i).
+// Leftmost minimum of row i over columns [jlo, jhi] (jlo <= jhi <= i): the cost's own kernel
+// (SegmentCost::row_minimum, vectorised).
 template <class Cost>
 inline void row_minimum(const Layer<Cost>& L, std::size_t i, std::size_t jlo, std::size_t jhi) {
-  const auto& end = L.cost.prefix(i + 1);
-  std::size_t best = jlo;
-  double best_v = L.prev[jlo - 1] + L.cost.eval(jlo, i, end);
-  for (std::size_t j = jlo + 1; j <= jhi; ++j) {
-    const double v = L.prev[j - 1] + L.cost.eval(j, i, end);
-    if (v < best_v) { best_v = v; best = j; }
-  }
-  L.arg[i] = static_cast<std::uint32_t>(best);
-  L.cur[i] = best_v;
+  const RowMin r = L.cost.row_minimum(L.prev, i, jlo, jhi);
+  L.arg[i] = static_cast<std::uint32_t>(r.arg);
+  L.cur[i] = r.value;
 }
 
 // Rows [ilo, ihi], columns [jlo, jhi], all inclusive; ilo <= ihi. `lower` (may be null): the

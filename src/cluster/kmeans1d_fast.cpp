@@ -4,12 +4,12 @@
 #include <cmath>
 #include <vector>
 
+#include "cluster/binned_kmeans.hpp"
 #include "cluster/fixed_point_stats.hpp"
 #include "cluster/histogram.hpp"
 #include "cluster/input_checks.hpp"
 #include "cluster/kmeans1d_optimal.hpp"
 #include "cluster/sort_values.hpp"
-#include "cluster/weighted_lloyd.hpp"
 #include "core/error.hpp"
 
 namespace rapidnn::cluster {
@@ -47,72 +47,13 @@ Codebook1D kmeans1d_fast(std::span<const float> values, int k, const FastKMeansP
       i = j;
     }
     detail::check_k_distinct(k, points.size(), what);
+    // The distinct values with their counts are the data itself: their weighted DP is the exact
+    // optimum; one stats pass gives its counts and WCSS in the fixed-point representation.
+    const std::vector<double> centroids = kmeans1d_weighted_optimal(points, weights, k).centroids;
+    return codebook_from_stats(cluster_stats(values, centroids, h.scale), centroids, h.scale, 0);
   }
-  // Step 3: exact DP on at most dp_points groups of consecutive non-empty bins (equal numbers of
-  // bins per group): the optimal partition among those that do not cut a group.
-  const std::size_t groups = std::max<std::size_t>(static_cast<std::size_t>(std::max(params.dp_points, 1)),
-                                                   static_cast<std::size_t>(k));
-  std::vector<double> centroids;
-  if (points.size() <= groups) {
-    centroids = kmeans1d_weighted_optimal(points, weights, k).centroids;
-  } else {
-    std::vector<double> gp(groups), gw(groups);
-    for (std::size_t g = 0; g < groups; ++g) {
-      const std::size_t b = g * points.size() / groups, e = (g + 1) * points.size() / groups;
-      long double w = 0, wp = 0;
-      for (std::size_t t = b; t < e; ++t) {
-        w += weights[t];
-        wp += static_cast<long double>(weights[t]) * points[t];
-      }
-      gw[g] = static_cast<double>(w);
-      gp[g] = static_cast<double>(wp / w);
-    }
-    // Group means are strictly ascending (disjoint groups of distinct ascending points) unless
-    // rounding collapses two; merge such pairs.
-    std::size_t m = 0;
-    for (std::size_t g = 0; g < groups; ++g) {
-      if (m > 0 && gp[g] <= gp[m - 1]) {
-        const double w = gw[m - 1] + gw[g];
-        gp[m - 1] = (gp[m - 1] * gw[m - 1] + gp[g] * gw[g]) / w;
-        gw[m - 1] = w;
-      } else {
-        gp[m] = gp[g];
-        gw[m] = gw[g];
-        ++m;
-      }
-    }
-    gp.resize(m);
-    gw.resize(m);
-    centroids = m >= static_cast<std::size_t>(k) ? kmeans1d_weighted_optimal(gp, gw, k).centroids
-                                                 : kmeans1d_weighted_optimal(points, weights, k).centroids;
-  }
-  // Step 4: Lloyd on the fine points (no raw pass); capped at ~2e7 point visits when the fine
-  // points are the distinct values of a huge input.
-  const int fine_iterations = static_cast<int>(std::min<std::size_t>(
-      static_cast<std::size_t>(std::max(params.histogram_lloyd_iterations, 0)),
-      std::size_t{20'000'000} / points.size()));
-  centroids = weighted_lloyd_sorted(points, weights, centroids, fine_iterations, params.tolerance).centroids;
-
-  // Step 5: refinement passes on the raw values.
-  const FixedPointScale& scale = h.scale;
-  int iterations = 0;
-  ClusterStats stats;
-  for (int pass = 0; pass < params.max_refine_passes; ++pass) {
-    stats = cluster_stats(values, centroids, scale);
-    if (pass + 1 == params.max_refine_passes) break;
-    // Exact gain of one more Lloyd step: WCSS(c) - WCSS(means) = sum_j n_j (c_j - mean_j)^2.
-    long double wcss = 0, gain = 0;
-    for (int c = 0; c < k; ++c) {
-      wcss += stats.ss_about(c, centroids[static_cast<std::size_t>(c)], scale);
-      if (stats.count(c) == 0) continue;
-      const long double d = static_cast<long double>(stats.mean(c, scale)) - centroids[static_cast<std::size_t>(c)];
-      gain += static_cast<long double>(stats.count(c)) * d * d;
-    }
-    if (gain <= params.tolerance * wcss) break;  // `stats` still describe `centroids`
-    centroids = lloyd_update(stats, centroids, scale);
-    ++iterations;
-  }
-  return codebook_from_stats(stats, centroids, scale, iterations);
+  // Steps 3-5.
+  return binned_refine(values, h, histogram_centroids(h, k, params), params, [](std::span<std::int64_t>) {});
 }
 
 }  // namespace rapidnn::cluster

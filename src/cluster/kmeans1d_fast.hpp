@@ -11,14 +11,14 @@
 //      consecutive bins (the DP is the only super-linear step; merging keeps it small);
 //   4. Lloyd on the fine bins' means (weights = counts) until one more step would lower the WCSS
 //      by less than tolerance * WCSS: cheap, no raw pass;
-//   5. [raw] refinement passes: each assigns the raw values to the current centroids (their
-//      counts and WCSS) and stops when the next Lloyd step's exact WCSS gain,
-//      sum_j n_j (c_j - mean_j)^2, is at most tolerance * WCSS; otherwise moves to the means.
-// With the defaults that is 5 raw passes (2 raw Lloyd steps; each lowers the WCSS by ~1e-6
-// relative on Laplace data); max_refine_passes = 1 gives the 3-pass variant (~6e-6 above the
-// optimum at k = 64 on 10^7 Laplace values). If fewer than k bins are occupied (extreme outliers
-// stretch the range), the fine points are the distinct values with their counts instead (one radix
-// sort, O(n) memory).
+//   5. [raw] exact Lloyd steps on the raw values (binned_kmeans.hpp): whole bins from the
+//      histogram, the few bins holding a decision boundary resolved into their values by one
+//      extraction pass; steps stop when the next one would lower the WCSS by at most
+//      tolerance * WCSS.
+// So 3 raw passes in all (a 4th only when a boundary moves into a bin not extracted yet). If
+// fewer than k bins are occupied (extreme outliers stretch the range), the fine points are the
+// distinct values with their counts instead (one radix sort, O(n) memory) and the result is the
+// exact optimum.
 #include <span>
 
 #include "cluster/codebook.hpp"
@@ -27,11 +27,11 @@ namespace rapidnn::cluster {
 
 struct FastKMeansParams {
   int histogram_bins = 1 << 16;
-  /// At most this many passes over the raw values after the histogram. Each pass assigns the
-  /// values to the current centroids (giving their counts and WCSS); unless it is the last or the
-  /// tolerance is met, the centroids then move to their cluster means (a Lloyd step, never
-  /// increasing the WCSS). `iterations` in the result counts those steps.
-  int max_refine_passes = 3;
+  /// At most this many passes over the raw values after the histogram (each extracts the values
+  /// of the bins holding a decision boundary; >= 1).
+  int max_refine_passes = 2;
+  /// At most this many exact Lloyd steps on the raw values (`iterations` in the result).
+  int max_lloyd_steps = 8;
   /// Stop refining when one more Lloyd step would lower the WCSS by at most tolerance * WCSS.
   double tolerance = 1e-9;
   /// At most this many weighted points (merged consecutive bins) enter the DP (step 3).

@@ -6,6 +6,7 @@
 
 #include <tbb/parallel_for.h>
 
+#include "cluster/certified_partition.hpp"
 #include "cluster/dp_engine.hpp"
 #include "cluster/input_checks.hpp"
 #include "cluster/sort_values.hpp"
@@ -25,13 +26,20 @@ Codebook1D optimal_impl(std::span<const T> values, int k, std::string_view what 
   detail::check_finite(values, what);
   const auto sorted_t = sorted_copy(values);
   const std::vector<double> sorted(sorted_t.begin(), sorted_t.end());
+  return kmeans1d_optimal_sorted(sorted, k, what);
+}
+
+}  // namespace
+
+Codebook1D kmeans1d_optimal_sorted(std::span<const double> sorted, int k, std::string_view what) {
+  detail::check_not_empty(sorted.size(), what);
+  detail::check_k_positive(k, what);
+  RAPIDNN_ASSERT(std::is_sorted(sorted.begin(), sorted.end()));
   detail::check_magnitude(sorted.front(), sorted.back(), what);
   detail::check_k_distinct(k, detail::count_distinct_sorted(sorted), what);
   const auto starts = optimal_partition_sorted(sorted, k);
   return codebook_from_partition(sorted, starts);
 }
-
-}  // namespace
 
 namespace detail {
 Codebook1D kmeans1d_optimal_as(std::span<const float> values, int k, std::string_view what) {
@@ -41,7 +49,7 @@ Codebook1D kmeans1d_optimal_as(std::span<const float> values, int k, std::string
 
 std::vector<std::size_t> optimal_partition_sorted(std::span<const double> sorted, int k) {
   const detail::SegmentCost<false> cost(sorted, {});
-  return detail::optimal_starts(cost, k, detail::RowMinima::kBoundedDivideConquer);
+  return detail::certified_optimal_starts(sorted, {}, cost, k);
 }
 
 std::vector<std::size_t> optimal_partition_sorted_reference(std::span<const double> sorted, int k) {
@@ -97,7 +105,7 @@ Codebook1D kmeans1d_weighted_optimal(std::span<const double> sorted_points,
   detail::check_magnitude(sorted_points.front(), sorted_points.back(), what);
   detail::check_k_distinct(k, sorted_points.size(), what);
   const detail::SegmentCost<true> cost(sorted_points, weights);
-  const auto starts = detail::optimal_starts(cost, k, detail::RowMinima::kBoundedDivideConquer);
+  const auto starts = detail::certified_optimal_starts(sorted_points, weights, cost, k);
   Codebook1D cb;
   const auto K = static_cast<std::size_t>(k);
   cb.centroids.resize(K);

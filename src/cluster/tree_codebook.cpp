@@ -223,6 +223,15 @@ TreeCodebook build_impl(std::span<const T> values, int levels) {
 }  // namespace
 
 TreeCodebook build_tree_codebook(std::span<const float> values, int levels) { return build_impl(values, levels); }
+TreeCodebook build_tree_codebook_sorted(std::span<const double> sorted, int levels) {
+  detail::check_not_empty(sorted.size(), kWhat);
+  RAPIDNN_THROW_IF_NOT(levels >= 1 && levels <= kMaxTreeLevels, InvalidArgument,
+                       "{}: levels must be in 1..{}, got {}", kWhat, kMaxTreeLevels, levels);
+  RAPIDNN_ASSERT(std::is_sorted(sorted.begin(), sorted.end()));
+  detail::check_finite(sorted, kWhat);
+  detail::check_magnitude(sorted.front(), sorted.back(), kWhat);
+  return build_from_sorted(sorted, levels);
+}
 TreeCodebook build_tree_codebook(std::span<const double> values, int levels) { return build_impl(values, levels); }
 
 std::vector<TreeCodebook> build_tree_codebook_batch(std::span<const std::span<const float>> problems, int levels) {

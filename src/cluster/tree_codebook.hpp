@@ -51,6 +51,8 @@ inline constexpr int kMaxTreeLevels = 24;
 /// (unsplittable nodes, see above).
 TreeCodebook build_tree_codebook(std::span<const float> values, int levels);
 TreeCodebook build_tree_codebook(std::span<const double> values, int levels);
+/// The same on values already sorted ascending (saves the sort when the caller also needs it).
+TreeCodebook build_tree_codebook_sorted(std::span<const double> sorted, int levels);
 
 /// Many independent small problems in parallel (oneTBB); errors as kmeans1d_optimal_batch.
 std::vector<TreeCodebook> build_tree_codebook_batch(std::span<const std::span<const float>> problems,

@@ -72,6 +72,16 @@ class CounterRng {
     const double u = uniform() - 0.5;
     return -b * std::copysign(1.0, u) * std::log1p(-2.0 * std::fabs(u));
   }
+  /// Laplace(0, b) from ONE 32-bit draw, for float outputs (synthetic weights): the top bit is the
+  /// sign, the other 31 give V = (r + 1/2) 2^-31 in (0, 1) exactly, and |x| = -b ln V is
+  /// Exponential(b). A quarter of a Philox block and one log per value (laplace() takes half a
+  /// block and a log1p); the resolution of V limits |x| / b to [2^-32, 22.2].
+  double laplace32(double b) {
+    const std::uint32_t r = next_u32();
+    const double v = (static_cast<double>(r & 0x7fffffffu) + 0.5) * 0x1.0p-31;
+    const double e = -b * std::log(v);
+    return (r >> 31) != 0 ? -e : e;
+  }
 
  private:
   void refill() {

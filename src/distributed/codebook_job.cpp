@@ -9,6 +9,9 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "cluster/input_checks.hpp"
+#include "cluster/kmeans1d_optimal.hpp"
+#include "cluster/sort_values.hpp"
 #include "core/error.hpp"
 #include "distributed/sharded_kmeans.hpp"
 #include "par/coordinated.hpp"
@@ -20,26 +23,28 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-/// k for a problem: min(k, distinct values) for tiny problems (a first conv layer has 27
-/// weights per channel), k otherwise (the solver names the problem if it has too few).
-int effective_k(std::span<const float> values, int k) {
-  if (values.size() >= 4 * static_cast<std::size_t>(k)) return k;
-  std::vector<float> v(values.begin(), values.end());
-  std::sort(v.begin(), v.end());
-  const auto distinct = static_cast<int>(std::unique(v.begin(), v.end()) - v.begin());
-  return std::min(k, distinct);
-}
-
+/// Both codebooks of a whole problem from ONE sorted copy: the flat one exactly (certified DP)
+/// up to exact_below values, else kmeans1d_fast; the tree by exact 2-means splits. k is capped
+/// at the number of distinct values for tiny problems (a first conv layer has 27 weights per
+/// channel).
 ProblemResult solve_whole(std::span<const float> values, const JobParams& params) {
   ProblemResult r;
   auto t0 = Clock::now();
-  if (params.k > 0) {
-    const int k = effective_k(values, params.k);
-    r.flat = cluster::kmeans1d_fast(values, k, params.fast);
-  }
-  r.flat_s = seconds_since(t0);
+  (void)cluster::detail::checked_value_range(values, "kmeans1d_fast");  // NaN / Inf / empty, by index
+  const std::vector<float> sorted_f = cluster::sorted_copy(values);
+  const std::vector<double> sorted(sorted_f.begin(), sorted_f.end());
+  const double sort_s = seconds_since(t0);
   t0 = Clock::now();
-  if (params.tree_levels > 0) r.tree = cluster::build_tree_codebook(values, params.tree_levels);
+  if (params.k > 0) {
+    int k = params.k;
+    if (sorted.size() < 4 * static_cast<std::size_t>(k))
+      k = std::min(k, static_cast<int>(cluster::detail::count_distinct_sorted(sorted)));
+    r.flat = sorted.size() <= params.fast.exact_below ? cluster::kmeans1d_optimal_sorted(sorted, k, "kmeans1d_fast")
+                                                      : cluster::kmeans1d_fast(values, k, params.fast);
+  }
+  r.flat_s = sort_s + seconds_since(t0);
+  t0 = Clock::now();
+  if (params.tree_levels > 0) r.tree = cluster::build_tree_codebook_sorted(sorted, params.tree_levels);
   r.tree_s = seconds_since(t0);
   return r;
 }
@@ -103,15 +108,19 @@ JobResult run_codebook_job(const par::Communicator& comm, const std::vector<Laye
     ProblemResult r;
     try {
       t0 = Clock::now();
-      if (params.k > 0) r.flat = sharded_kmeans(comm, local, params.k, params.fast);
-      r.flat_s = seconds_since(t0);
+      const cluster::Histogram1D h = sharded_histogram(comm, local, params.fast.histogram_bins, "sharded problem");
+      const double hist_s = seconds_since(t0);
+      t0 = Clock::now();
+      int flat_passes = 2;
+      if (params.k > 0) r.flat = sharded_kmeans(comm, local, h, params.k, params.fast, &flat_passes);
+      r.flat_s = hist_s + seconds_since(t0);
       t0 = Clock::now();
       ShardedTreeStats ts;
-      if (params.tree_levels > 0) r.tree = sharded_tree(comm, local, params.tree_levels, params.tree, &ts);
+      if (params.tree_levels > 0) r.tree = sharded_tree(comm, local, h, params.tree_levels, &ts);
       r.tree_s = seconds_since(t0);
       rep.gathered_values += ts.gathered_values;
       job.passes_tree = ts.passes;
-      job.passes_flat = params.k > 0 ? 2 + std::max(1, r.flat.iterations + 1) : 0;
+      job.passes_flat = params.k > 0 ? flat_passes : 2;
     } catch (const Error& e) {
       // Raised identically on every rank (the inputs of these decisions are reduced values).
       throw InvalidArgument(fmt::format("problem {}: {}", problem_name(layers, p), e.what()));

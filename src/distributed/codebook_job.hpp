@@ -2,10 +2,12 @@
 // A weight-codebook job over MPI ranks: every problem of the plan (work_plan.hpp) gets a flat
 // k-means codebook of size k and/or a tree codebook to 2^levels leaves.
 //  * sharded problems: every rank loads its block of rows and the problem is solved
-//    collectively (sharded_kmeans, sharded_tree); the result is replicated on every rank;
+//    collectively on ONE global histogram (sharded_histogram) shared by the flat codebook
+//    (sharded_kmeans) and the tree (sharded_tree); the result is replicated on every rank;
 //  * whole problems: rank r loads and solves its contiguous block (contiguous_balance), in
-//    parallel with oneTBB, each with cluster::kmeans1d_fast (exact DP below its exact_below)
-//    and cluster::build_tree_codebook (exact 2-means splits).
+//    parallel with oneTBB, each from one sorted copy: the exact optimum below exact_below values
+//    (kmeans1d_optimal_sorted: certified fast DP, certified_partition.hpp), kmeans1d_fast above,
+//    and the tree by exact 2-means splits (build_tree_codebook_sorted).
 // The codebooks do not depend on the rank count (see sharded_*.hpp; whole problems are solved
 // by the same single-process code wherever they land).
 #include <cstdint>
@@ -26,8 +28,9 @@ struct JobParams {
   int k = 64;           ///< flat codebook size w; 0 = no flat codebook
   int tree_levels = 6;  ///< tree codebook to 2^levels leaves; 0 = no tree
   std::uint64_t shard_above = std::uint64_t{1} << 20;
-  cluster::FastKMeansParams fast;  ///< flat codebooks (sharded and whole)
-  ShardedTreeParams tree;          ///< sharded trees
+  /// Flat codebooks (sharded and whole); a sharded problem's histogram (histogram_bins) is
+  /// shared by its flat codebook and its tree.
+  cluster::FastKMeansParams fast;
 };
 
 struct ProblemResult {
@@ -55,8 +58,8 @@ struct JobResult {
   std::vector<ProblemResult> sharded_results;  ///< aligned with `sharded` (every rank)
   std::vector<ProblemResult> whole_results;    ///< aligned with this rank's block of `whole`
   RankReport rank;
-  int passes_flat = 0;  ///< streaming passes per sharded flat problem (last one)
-  int passes_tree = 0;  ///< streaming passes per sharded tree problem (last one)
+  int passes_flat = 0;  ///< streaming passes of the last sharded flat problem (range + histogram + extraction)
+  int passes_tree = 0;  ///< extraction passes of the last sharded tree (it shares range + histogram)
 };
 
 /// Collective. Errors (bad values, k larger than a problem's distinct values) are raised on

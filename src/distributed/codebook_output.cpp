@@ -45,7 +45,7 @@ void write_codebook_job(io::ResultFile& out, const std::string& group, const Job
   out.set_attr(group, "shard_above", static_cast<std::int64_t>(params.shard_above));
   out.set_attr(group, "histogram_bins", params.fast.histogram_bins);
   out.set_attr(group, "refine_passes", params.fast.max_refine_passes);
-  out.set_attr(group, "tree_bins_per_level", params.tree.bins_per_level);
+  out.set_attr(group, "lloyd_steps", params.fast.max_lloyd_steps);
   out.set_attr(group, "weights", weights_description);
   out.set_attr(group, "row_order", "sharded problems (plan order), then whole problems (plan order)");
 

@@ -11,7 +11,7 @@
 // G/ranks/{total_s, load_s, whole_s, sharded_s, local_values, shard_bytes, bytes_communicated,
 //          gathered_values, peak_rss_bytes, whole_problems} [ranks]
 // Attributes of G: layer_names, layer_fan_in, layer_outputs, layer_conv, k, tree_levels,
-//   shard_above, histogram_bins, refine_passes, tree_bins_per_level, weights (source).
+//   shard_above, histogram_bins, refine_passes, lloyd_steps, weights (source).
 #include <string>
 
 #include "distributed/codebook_job.hpp"

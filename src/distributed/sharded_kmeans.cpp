@@ -4,10 +4,8 @@
 #include <limits>
 #include <vector>
 
-#include "cluster/fixed_point_stats.hpp"
-#include "cluster/histogram.hpp"
+#include "cluster/binned_kmeans.hpp"
 #include "cluster/input_checks.hpp"
-#include "cluster/kmeans1d_optimal.hpp"
 #include "core/error.hpp"
 #include "par/coordinated.hpp"
 
@@ -33,46 +31,48 @@ ShardedRange sharded_range(const par::Communicator& comm, std::span<const float>
   return out;
 }
 
-cluster::Codebook1D sharded_kmeans(const par::Communicator& comm, std::span<const float> local, int k,
-                                   const cluster::FastKMeansParams& params) {
-  constexpr const char* what = "sharded_kmeans";
-  RAPIDNN_THROW_IF_NOT(k >= 1, InvalidArgument, "{}: k must be >= 1, got {}", what, k);
-  RAPIDNN_THROW_IF_NOT(params.histogram_bins >= 1, InvalidArgument, "{}: histogram_bins must be >= 1, got {}", what,
-                       params.histogram_bins);
-  RAPIDNN_THROW_IF_NOT(params.max_refine_passes >= 1, InvalidArgument,
-                       "{}: max_refine_passes must be >= 1, got {}", what, params.max_refine_passes);
+cluster::Histogram1D sharded_histogram(const par::Communicator& comm, std::span<const float> local, int bins,
+                                       const char* what) {
+  RAPIDNN_THROW_IF_NOT(bins >= 1, InvalidArgument, "{}: histogram_bins must be >= 1, got {}", what, bins);
   const ShardedRange range = sharded_range(comm, local, what);
-
-  // Pass 2: the global histogram is the integer sum of the local ones.
-  cluster::Histogram1D h = cluster::make_histogram(range.min, range.max, params.histogram_bins);
+  cluster::Histogram1D h = cluster::make_histogram(range.min, range.max, bins);
   if (!local.empty()) cluster::accumulate_histogram(local, h);
+  // The global histogram is the integer sum (and min/max) of the local ones.
   comm.allreduce_sum(std::span<std::uint64_t>(h.counts));
   comm.allreduce_sum(std::span<std::int64_t>(h.sums_q));
-  std::vector<double> points, weights;
-  h.weighted_points(points, weights);
-  RAPIDNN_THROW_IF_NOT(points.size() >= static_cast<std::size_t>(k), InvalidArgument,
+  comm.allreduce_sum(std::span<std::int64_t>(h.q2_words, 2));
+  comm.allreduce_min(std::span<float>(h.mins));
+  comm.allreduce_max(std::span<float>(h.maxs));
+  return h;
+}
+
+cluster::Codebook1D sharded_kmeans(const par::Communicator& comm, std::span<const float> local,
+                                   const cluster::Histogram1D& h, int k, const cluster::FastKMeansParams& params,
+                                   int* data_passes) {
+  constexpr const char* what = "sharded_kmeans";
+  RAPIDNN_THROW_IF_NOT(k >= 1, InvalidArgument, "{}: k must be >= 1, got {}", what, k);
+  RAPIDNN_THROW_IF_NOT(params.max_refine_passes >= 1, InvalidArgument,
+                       "{}: max_refine_passes must be >= 1, got {}", what, params.max_refine_passes);
+  std::size_t occupied = 0;
+  for (const auto c : h.counts) occupied += c > 0 ? 1 : 0;
+  RAPIDNN_THROW_IF_NOT(occupied >= static_cast<std::size_t>(k), InvalidArgument,
                        "{}: only {} occupied histogram bins ({} values in [{}, {}]) for k = {}; raise "
                        "histogram_bins or lower k",
-                       what, points.size(), range.count, range.min, range.max, k);
+                       what, occupied, h.total_count(), h.min, h.max, k);
   // Every rank solves the same small DP on the same integers -> the same centroids.
-  std::vector<double> centroids = cluster::kmeans1d_weighted_optimal(points, weights, k).centroids;
+  cluster::BinnedRefineReport rep;
+  const cluster::Codebook1D cb = cluster::binned_refine(
+      local, h, cluster::histogram_centroids(h, k, params), params,
+      [&](std::span<std::int64_t> words) { comm.allreduce_sum(words); }, &rep);
+  if (data_passes != nullptr) *data_passes = 2 + rep.data_passes;
+  return cb;
+}
 
-  const cluster::FixedPointScale& scale = h.scale;
-  const double move_tol = params.tolerance * (range.max - range.min);
-  int iterations = 0;
-  cluster::ClusterStats stats(k);
-  for (int pass = 0; pass < params.max_refine_passes; ++pass) {
-    stats = local.empty() ? cluster::ClusterStats(k) : cluster::cluster_stats(local, centroids, scale);
-    comm.allreduce_sum(stats.words());
-    if (pass + 1 == params.max_refine_passes) break;
-    std::vector<double> next = cluster::lloyd_update(stats, centroids, scale);
-    double moved = 0;
-    for (std::size_t c = 0; c < next.size(); ++c) moved = std::max(moved, std::fabs(next[c] - centroids[c]));
-    if (moved <= move_tol) break;  // `stats` still describe `centroids`
-    centroids = std::move(next);
-    ++iterations;
-  }
-  return cluster::codebook_from_stats(stats, centroids, scale, iterations);
+cluster::Codebook1D sharded_kmeans(const par::Communicator& comm, std::span<const float> local, int k,
+                                   const cluster::FastKMeansParams& params, int* data_passes) {
+  RAPIDNN_THROW_IF_NOT(k >= 1, InvalidArgument, "sharded_kmeans: k must be >= 1, got {}", k);
+  const cluster::Histogram1D h = sharded_histogram(comm, local, params.histogram_bins, "sharded_kmeans");
+  return sharded_kmeans(comm, local, h, k, params, data_passes);
 }
 
 }  // namespace rapidnn::distributed

@@ -36,7 +36,7 @@ std::vector<float> SyntheticWeights::rows(int layer, std::uint64_t row_begin, st
       CounterRng rng(seed_, RngDomain::kSyntheticData, stream | blk);
       const std::uint64_t start = blk * kBlock;
       for (std::uint64_t e = start; e < start + kBlock && e < e1; ++e) {
-        const double v = rng.laplace(b);
+        const double v = rng.laplace32(b);
         if (e >= e0) out[e - e0] = static_cast<float>(v);
       }
     }

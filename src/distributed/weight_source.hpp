@@ -4,7 +4,8 @@
 //  * SyntheticWeights: a documented distribution, reproducible from the seed alone:
 //      w[l][i][j] ~ Laplace(0, b_l), b_l = 1 / sqrt(fan_in_l)   (variance 2 / fan_in_l, He et al.
 //      2015 scaling; Laplace because trained conv/FC weights are sharply peaked at 0 with heavy
-//      tails). Element e = i * outputs + j is draw (e mod 4096) of
+//      tails). Element e = i * outputs + j is draw (e mod 4096) of CounterRng::laplace32 (one 32-bit
+//      draw per value) of
 //      CounterRng(seed, kSyntheticData, (l + 1) << 40 | e / 4096): independent of rank and shard.
 //  * KerasWeights: the "kernel:0" dataset of each layer of a keras.applications HDF5 weight file,
 //    matched to the topology's Dense/Conv layers in order and shape-checked up front.

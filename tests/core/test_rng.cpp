@@ -34,7 +34,8 @@ TEST(CounterRng, StreamDependsOnSeedDomainAndItemOnly) {
 TEST(CounterRng, DistributionsHaveExpectedMoments) {
   CounterRng rng(1, rapidnn::RngDomain::kUser, 0);
   const int n = 200000;
-  double su = 0, sn = 0, sn2 = 0, sl = 0;
+  double su = 0, sn = 0, sn2 = 0, sl = 0, sl32 = 0, sl32_signed = 0;
+  int below_median = 0;
   std::vector<int> hist(10, 0);
   for (int i = 0; i < n; ++i) {
     const double u = rng.uniform();
@@ -45,6 +46,10 @@ TEST(CounterRng, DistributionsHaveExpectedMoments) {
     sn += z;
     sn2 += z * z;
     sl += std::fabs(rng.laplace(2.0));
+    const double x = rng.laplace32(2.0);
+    sl32 += std::fabs(x);
+    sl32_signed += x;
+    below_median += std::fabs(x) < 2.0 * std::log(2.0) ? 1 : 0;  // median of |Laplace(b)| = b ln 2
     ++hist[rng.below(10)];
   }
   // Standard errors: uniform mean 0.00065, normal mean 0.0022, |Laplace(b=2)| mean 0.0045.
@@ -52,5 +57,8 @@ TEST(CounterRng, DistributionsHaveExpectedMoments) {
   EXPECT_NEAR(sn / n, 0.0, 0.015);
   EXPECT_NEAR(sn2 / n, 1.0, 0.02);
   EXPECT_NEAR(sl / n, 2.0, 0.03);
+  EXPECT_NEAR(sl32 / n, 2.0, 0.03);
+  EXPECT_NEAR(sl32_signed / n, 0.0, 0.04);  // symmetric: sd of the mean = sqrt(2) b / sqrt(n) = 0.0063
+  EXPECT_NEAR(below_median, n / 2, 1200);  // binomial sd = 224
   for (int h : hist) EXPECT_NEAR(h, n / 10, 600);
 }

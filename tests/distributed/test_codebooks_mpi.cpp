@@ -37,7 +37,7 @@ JobParams params() {
   p.tree_levels = 4;
   p.shard_above = 20000;
   p.fast.exact_below = 1000;  // fc_small goes through the histogram path too
-  p.tree.bins_per_level = 256;  // small: exercise the gather path of the exact splits
+  p.fast.histogram_bins = 256;  // small: exercise the gather path of the exact tree splits
   return p;
 }
 

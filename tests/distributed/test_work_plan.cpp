@@ -107,9 +107,13 @@ TEST(ShardedTree, SplitsAreTheExactTwoMeansSplitsOfBuildTreeCodebook) {
     }
     // Every value encodes to the cluster it was built in, as in the reference.
     for (std::size_t i = 0; i < v.size(); i += 97) EXPECT_EQ(got.encode(v[i], 5), ref.encode(v[i], 5));
-    EXPECT_EQ(st.passes, 5 + 1);  // one pass per level plus the root histogram
+    // Range and histogram, then at most one extraction pass per level.
+    EXPECT_GE(st.passes, 2 + 1);
+    EXPECT_LE(st.passes, 2 + 5);
     // With fine bins only a few bins around each optimum are gathered.
-    if (bins > 1000) EXPECT_LT(st.gathered_values, v.size() / 10);
+    if (bins > 1000) {
+      EXPECT_LT(st.gathered_values, v.size() / 10);
+    }
   }
 }
 

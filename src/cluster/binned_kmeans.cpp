@@ -1,0 +1,172 @@
+#include "cluster/binned_kmeans.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cluster/kmeans1d_optimal.hpp"
+#include "cluster/weighted_lloyd.hpp"
+#include "core/error.hpp"
+
+namespace rapidnn::cluster {
+
+std::vector<double> histogram_centroids(const Histogram1D& h, int k, const FastKMeansParams& params) {
+  std::vector<double> points, weights;
+  h.weighted_points(points, weights);
+  RAPIDNN_ASSERT(points.size() >= static_cast<std::size_t>(k));
+  // Exact DP on at most dp_points groups of consecutive non-empty bins (equal numbers of bins per
+  // group): the optimal partition among those that do not cut a group.
+  const std::size_t groups = std::max<std::size_t>(static_cast<std::size_t>(std::max(params.dp_points, 1)),
+                                                   static_cast<std::size_t>(k));
+  std::vector<double> centroids;
+  if (points.size() <= groups) {
+    centroids = kmeans1d_weighted_optimal(points, weights, k).centroids;
+  } else {
+    std::vector<double> gp(groups), gw(groups);
+    for (std::size_t g = 0; g < groups; ++g) {
+      const std::size_t b = g * points.size() / groups, e = (g + 1) * points.size() / groups;
+      long double w = 0, wp = 0;
+      for (std::size_t t = b; t < e; ++t) {
+        w += weights[t];
+        wp += static_cast<long double>(weights[t]) * points[t];
+      }
+      gw[g] = static_cast<double>(w);
+      gp[g] = static_cast<double>(wp / w);
+    }
+    // Group means are strictly ascending (disjoint groups of distinct ascending points) unless
+    // rounding collapses two; merge such pairs.
+    std::size_t m = 0;
+    for (std::size_t g = 0; g < groups; ++g) {
+      if (m > 0 && gp[g] <= gp[m - 1]) {
+        const double w = gw[m - 1] + gw[g];
+        gp[m - 1] = (gp[m - 1] * gw[m - 1] + gp[g] * gw[g]) / w;
+        gw[m - 1] = w;
+      } else {
+        gp[m] = gp[g];
+        gw[m] = gw[g];
+        ++m;
+      }
+    }
+    gp.resize(m);
+    gw.resize(m);
+    centroids = m >= static_cast<std::size_t>(k) ? kmeans1d_weighted_optimal(gp, gw, k).centroids
+                                                 : kmeans1d_weighted_optimal(points, weights, k).centroids;
+  }
+  // Lloyd on the fine points (the histogram only).
+  const int fine_iterations = static_cast<int>(std::min<std::size_t>(
+      static_cast<std::size_t>(std::max(params.histogram_lloyd_iterations, 0)),
+      std::size_t{20'000'000} / points.size()));
+  return weighted_lloyd_sorted(points, weights, centroids, fine_iterations, params.tolerance).centroids;
+}
+
+namespace {
+
+/// This shard's values of the extracted bins, ascending (hence grouped by bin), with per-bin
+/// offsets.
+struct ExtractedBins {
+  std::vector<std::uint8_t> have;  // per bin: extracted already
+  std::vector<float> values;       // ascending
+  std::vector<std::uint32_t> begin;  // per bin b: values of b are [begin[b], begin[b + 1])
+};
+
+}  // namespace
+
+Codebook1D binned_refine(std::span<const float> local, const Histogram1D& h, std::vector<double> centroids,
+                         const FastKMeansParams& params, const SumReducer& reduce, BinnedRefineReport* report) {
+  const auto K = centroids.size();
+  const auto B = static_cast<std::size_t>(h.bins);
+  RAPIDNN_ASSERT(K >= 1 && params.max_refine_passes >= 1);
+  const BinMap bin_of = h.map();
+  const FixedPointScale& scale = h.scale;
+  ExtractedBins ext{std::vector<std::uint8_t>(B, 0), {}, std::vector<std::uint32_t>(B + 1, 0)};
+  BinnedRefineReport rep;
+
+  // Bins holding a decision boundary; extract those not yet extracted (with their neighbours).
+  auto boundary_bins = [&](const std::vector<double>& mids) {
+    std::vector<std::size_t> bins(mids.size());
+    for (std::size_t j = 0; j < mids.size(); ++j) bins[j] = static_cast<std::size_t>(bin_of(mids[j]));
+    return bins;
+  };
+  auto missing = [&](const std::vector<std::size_t>& bins) {
+    return std::any_of(bins.begin(), bins.end(), [&](std::size_t b) { return ext.have[b] == 0; });
+  };
+  auto extract = [&](const std::vector<std::size_t>& bins) {
+    std::vector<std::uint8_t> flags(B, 0);
+    for (const std::size_t b : bins) {
+      if (ext.have[b] != 0) continue;
+      for (std::size_t d = b == 0 ? 0 : b - 1; d <= std::min(B - 1, b + 1); ++d) flags[d] = ext.have[d] == 0 ? 1 : 0;
+    }
+    std::vector<float> got = values_in_bins(local, h, flags);
+    for (std::size_t b = 0; b < B; ++b) ext.have[b] |= flags[b];
+    ext.values.insert(ext.values.end(), got.begin(), got.end());
+    std::sort(ext.values.begin(), ext.values.end());
+    std::fill(ext.begin.begin(), ext.begin.end(), 0);
+    for (const float x : ext.values) ++ext.begin[static_cast<std::size_t>(bin_of(x)) + 1];
+    for (std::size_t b = 0; b < B; ++b) ext.begin[b + 1] += ext.begin[b];
+    ++rep.data_passes;
+  };
+
+  std::vector<double> mids = centroid_midpoints(centroids);
+  std::vector<std::size_t> mid_bins = boundary_bins(mids);
+  extract(mid_bins);  // the first statistics always need one pass
+  std::vector<std::int64_t> whole(2 * K), part(2 * K);
+  Codebook1D cb;
+  for (;;) {
+    // Statistics of the current centroids: whole bins from the histogram, boundary bins from the
+    // extracted values (reduced over the shards).
+    std::fill(whole.begin(), whole.end(), 0);
+    std::fill(part.begin(), part.end(), 0);
+    std::size_t j = 0;  // midpoints in bins before b
+    for (std::size_t b = 0; b < B; ++b) {
+      while (j < mid_bins.size() && mid_bins[j] < b) ++j;
+      if (h.counts[b] == 0) continue;
+      if (j < mid_bins.size() && mid_bins[j] == b) {
+        for (std::uint32_t t = ext.begin[b]; t < ext.begin[b + 1]; ++t) {
+          const double x = ext.values[t];
+          std::size_t c = j;
+          while (c < mids.size() && mids[c] < x) ++c;  // nearest_index: x on a midpoint goes down
+          part[2 * c] += 1;
+          part[2 * c + 1] += scale.quantize(x);
+        }
+      } else {
+        whole[2 * j] += static_cast<std::int64_t>(h.counts[b]);
+        whole[2 * j + 1] += h.sums_q[b];
+      }
+    }
+    reduce(part);
+    long double scatter = static_cast<long double>(h.total_q2()), offset = 0;
+    std::vector<double> next(centroids);
+    cb.counts.assign(K, 0);
+    for (std::size_t c = 0; c < K; ++c) {
+      const std::int64_t n = whole[2 * c] + part[2 * c];
+      if (n == 0) continue;
+      const long double s = static_cast<long double>(whole[2 * c + 1] + part[2 * c + 1]);
+      const long double mean_q = s / static_cast<long double>(n);
+      const long double cq = (static_cast<long double>(centroids[c]) - scale.center) * scale.scale;
+      scatter -= s * mean_q;
+      offset += static_cast<long double>(n) * (mean_q - cq) * (mean_q - cq);
+      cb.counts[c] = static_cast<std::uint64_t>(n);
+      next[c] = scale.to_value(mean_q);
+    }
+    const long double unit = static_cast<long double>(scale.scale) * scale.scale;
+    const long double wcss = (std::max(0.0L, scatter) + offset) / unit;
+    cb.centroids = centroids;
+    cb.wcss = static_cast<double>(wcss);
+    cb.iterations = rep.lloyd_steps;
+    // offset / unit is exactly the gain of one more Lloyd step, sum_c n_c (c - mean_c)^2.
+    if (rep.lloyd_steps >= params.max_lloyd_steps || offset / unit <= params.tolerance * wcss) break;
+    std::vector<double> next_mids = centroid_midpoints(next);
+    std::vector<std::size_t> next_bins = boundary_bins(next_mids);
+    if (missing(next_bins)) {
+      if (rep.data_passes >= params.max_refine_passes) break;  // `cb` still describes `centroids`
+      extract(next_bins);
+    }
+    centroids = std::move(next);
+    mids = std::move(next_mids);
+    mid_bins = std::move(next_bins);
+    ++rep.lloyd_steps;
+  }
+  if (report != nullptr) *report = rep;
+  return cb;
+}
+
+}  // namespace rapidnn::cluster
