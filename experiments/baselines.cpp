@@ -54,7 +54,7 @@ class Baselines final : public Experiment {
     for (auto& r : table.table_array("runs")) {
       BaselineRun run;
       run.name = r.require_string("name");
-      run.topology = r.get_choice("topology", "mlp", {"mlp", "cifar_cnn"});
+      run.topology = r.get_choice("topology", "mlp", {"mlp", "mlp_sigmoid", "cifar_cnn"});
       run.paper_dataset = r.get_choice("paper_dataset", "MNIST",
                                        {"MNIST", "ISOLET", "HAR", "CIFAR-10", "CIFAR-100"});
       run.data = parse_data_source(r, config_dir);
@@ -75,7 +75,7 @@ class Baselines final : public Experiment {
   void run(RunContext& ctx) override {
     const auto& comm = ctx.comm;
     std::vector<std::uint64_t> cost;
-    for (const auto& r : runs_) cost.push_back(static_cast<std::uint64_t>(r.train.epochs) * (r.topology == "mlp" ? 1 : 20));
+    for (const auto& r : runs_) cost.push_back(static_cast<std::uint64_t>(r.train.epochs) * (r.topology == "cifar_cnn" ? 20 : 1));
     const auto owner = par::balance_by_cost(cost, comm.size());
     outcomes_.assign(runs_.size(), {});
     std::vector<nn::Model> models;

@@ -105,7 +105,7 @@ class Composer final : public Experiment {
     for (auto& m : t.table_array("models")) {
       ModelSpec s;
       s.name = m.require_string("name");
-      s.topology = m.get_choice("topology", "mlp", {"mlp", "cifar_cnn"});
+      s.topology = m.get_choice("topology", "mlp", {"mlp", "mlp_sigmoid", "cifar_cnn"});
       s.paper_dataset = m.get_choice("paper_dataset", "MNIST", {"MNIST", "ISOLET", "HAR", "CIFAR-10", "CIFAR-100"});
       s.data = parse_data_source(m, config_dir);
       const std::string file = m.get_string("baseline_file", "");

@@ -18,15 +18,17 @@ Conv2DSpec conv(int out, int k, int stride = 1, int pad = 0, bool bias = true) {
   return Conv2DSpec{out, k, k, stride, pad, bias};
 }
 
-// Table 2: IN-512-512-OUT, ReLU, dropout 0.5 after each hidden FC (Sec 5.2).
-Model mlp(Shape in, int classes) {
-  Model m(in, "mlp");
+// Table 2: IN-512-512-OUT, ReLU, dropout 0.5 after each hidden FC (Sec 5.2). The sigmoid variant
+// exercises the q-row activation tables (Sec 2.2, Figure 2c), which a ReLU network replaces by a
+// comparator.
+Model mlp(Shape in, int classes, Activation hidden, const char* name) {
+  Model m(in, name);
   if (in.h != 1 || in.w != 1) m.flatten(Model::kPrevious, "flatten");
   m.dense(512, Model::kPrevious, "fc1");
-  m.relu();
+  m.activation(hidden);
   m.dropout(0.5f, Model::kPrevious, "dropout1");
   m.dense(512, Model::kPrevious, "fc2");
-  m.relu();
+  m.activation(hidden);
   m.dropout(0.5f, Model::kPrevious, "dropout2");
   m.dense(classes, Model::kPrevious, "fc3");
   return m;
@@ -189,11 +191,11 @@ Model resnet152(Shape in, int classes) {
 }  // namespace
 
 std::vector<std::string> names() {
-  return {"mlp", "cifar_cnn", "alexnet", "vgg16", "googlenet", "resnet152"};
+  return {"mlp", "mlp_sigmoid", "cifar_cnn", "alexnet", "vgg16", "googlenet", "resnet152"};
 }
 
 Shape default_input(const std::string& name) {
-  if (name == "mlp" || name == "cifar_cnn") return {1, 28, 28};
+  if (name == "mlp" || name == "mlp_sigmoid" || name == "cifar_cnn") return {1, 28, 28};
   if (name == "alexnet" || name == "vgg16" || name == "googlenet" || name == "resnet152") {
     return {3, 224, 224};
   }
@@ -242,7 +244,8 @@ Model build(const std::string& name, Shape input, int classes, std::uint64_t see
   RAPIDNN_THROW_IF_NOT(classes > 0, InvalidArgument, "model '{}': {} classes, need at least 1",
                        name, classes);
   Model m = [&] {
-    if (name == "mlp") return mlp(input, classes);
+    if (name == "mlp") return mlp(input, classes, Activation::kReLU, "mlp");
+    if (name == "mlp_sigmoid") return mlp(input, classes, Activation::kSigmoid, "mlp_sigmoid");
     if (name == "cifar_cnn") return cifar_cnn(input, classes);
     if (name == "alexnet") return alexnet(input, classes);
     if (name == "vgg16") return vgg16(input, classes);

@@ -6,6 +6,7 @@
 // mean 0, var 1.
 //
 //  "mlp"        IN-512-512-OUT, ReLU, dropout 0.5 after each hidden FC (MNIST/ISOLET/HAR).
+//  "mlp_sigmoid" the same with sigmoid hidden activations (for the q-row activation tables).
 //  "cifar_cnn"  CV 32x3x3, PL 2x2, CV 64x3x3, CV 64x3x3, FC 512, FC OUT ('valid' 3x3 convs,
 //               ReLU, dropout 0.5 on FC 512). Takes 32x32x3 (CIFAR) or 28x28x1 (Fashion-MNIST).
 //  "alexnet"    torchvision AlexNet (61,100,840 parameters at 224x224x3, 1000 classes).

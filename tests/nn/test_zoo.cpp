@@ -24,6 +24,21 @@ TEST(Zoo, MlpAndCnnCountsByHand) {
   EXPECT_EQ(fm.parameter_count(), 320 + 18'496 + 36'928 + 2'654'720 + 5'130);
 }
 
+TEST(Zoo, SigmoidMlpIsTheMlpWithSigmoidHiddenLayers) {
+  const Model relu = zoo::build("mlp", Shape{1, 28, 28}, 10, 1);
+  const Model sigm = zoo::build("mlp_sigmoid", Shape{1, 28, 28}, 10, 1);
+  EXPECT_EQ(sigm.parameter_count(), 669'706);
+  ASSERT_EQ(sigm.node_count(), relu.node_count());
+  int sigmoids = 0;
+  for (int n = 0; n < sigm.node_count(); ++n) {
+    const LayerKind k = relu.layer(n).kind();
+    EXPECT_EQ(sigm.layer(n).kind(), k == LayerKind::kReLU ? LayerKind::kSigmoid : k) << "node " << n;
+    sigmoids += sigm.layer(n).kind() == LayerKind::kSigmoid;
+  }
+  EXPECT_EQ(sigmoids, 2);
+  EXPECT_EQ(zoo::default_input("mlp_sigmoid"), (Shape{1, 28, 28}));
+}
+
 TEST(Zoo, IsoletAndHarMlpCountsByHand) {
   // Table 2: ISOLET IN:617, FC:512, FC:512, FC:26 (1-D samples, as data_geometry gives them):
   // 617*512+512 = 316,416; 512*512+512 = 262,656; 512*26+26 = 13,338.
