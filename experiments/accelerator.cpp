@@ -41,7 +41,8 @@ const std::vector<std::string>& column_names() {
       "time_weighted_accumulation_s", "time_activation_s", "time_encoding_pooling_s", "time_other_s",
       "area_crossbar_mm2", "area_counter_mm2", "area_activation_am_mm2", "area_encoder_am_mm2",
       "area_rna_other_mm2", "area_buffer_mm2",
-      "gpu_time_s", "gpu_energy_j", "speedup_vs_gpu", "energy_improvement_vs_gpu", "delta_e"};
+      "gpu_time_s", "gpu_energy_j", "speedup_vs_gpu", "energy_improvement_vs_gpu", "delta_e",
+      "delta_e_q", "chips_used", "inter_tile_bits", "inter_chip_bits"};
   return names;
 }
 
@@ -172,7 +173,9 @@ class Accelerator final : public Experiment {
         const Config& c = configs_[i];
         const accel::CostResult r = accel::evaluate(shapes[c.model], c.cb, {c.sharing, c.chips}, hw_);
         const accel::GpuCost& g = gpu[c.model];
-        const double de = c.study == kGrid ? delta_e.lookup(c.model, c.cb) : delta_e.lookup_sharing(c.model, c.sharing);
+        double de_q = kNaN;
+        const double de = c.study == kGrid ? delta_e.lookup(c.model, c.cb, de_q)
+                                           : delta_e.lookup_sharing(c.model, c.cb, c.sharing, de_q);
         const std::vector<double> row = {
             static_cast<double>(c.model), static_cast<double>(c.study), static_cast<double>(c.cb.w),
             static_cast<double>(c.cb.u), static_cast<double>(c.cb.q), c.sharing, static_cast<double>(c.chips),
@@ -186,7 +189,8 @@ class Accelerator final : public Experiment {
             r.time_by_block_s.encoding_pooling, r.time_by_block_s.other,
             r.area_by_block_mm2.crossbar, r.area_by_block_mm2.counter, r.area_by_block_mm2.activation_am,
             r.area_by_block_mm2.encoder_am, r.area_by_block_mm2.rna_other, r.area_by_block_mm2.buffer,
-            g.time_s, g.energy_j, g.time_s * r.throughput_per_s, g.energy_j / r.energy_j, de};
+            g.time_s, g.energy_j, g.time_s * r.throughput_per_s, g.energy_j / r.energy_j, de,
+            de_q, static_cast<double>(r.chips_used), r.inter_tile_bits, r.inter_chip_bits};
         RAPIDNN_ASSERT(row.size() == ncol);
         local.insert(local.end(), row.begin(), row.end());
         progress.advance();
@@ -236,24 +240,39 @@ class Accelerator final : public Experiment {
     struct Sweep {
       std::vector<double> w, u, q, delta_e;
       std::vector<double> sharing, sharing_delta_e;
+      double sharing_w = kNaN, sharing_u = kNaN, sharing_q = kNaN;  // the composed point shared
     };
     std::vector<Sweep> per_model;
     std::string status;  // what was found, for the file
-    double lookup(std::size_t model, const accel::CodebookSizes& cb) const {
+    // Δe at (w, u, q): the composer point with the same w, u and q; else the point with the
+    // same w, u and q = 0 (activations computed exactly: the comparator of Sec 5.3, which a
+    // q-row AM reproduces for ReLU). `used_q` receives the composer q taken (NaN: none).
+    double lookup(std::size_t model, const accel::CodebookSizes& cb, double& used_q) const {
+      used_q = kNaN;
       if (model >= per_model.size()) return kNaN;
       const Sweep& s = per_model[model];
-      for (std::size_t i = 0; i < s.delta_e.size(); ++i) {
-        if (s.w[i] == static_cast<double>(cb.w) && s.u[i] == static_cast<double>(cb.u) &&
-            (s.q.empty() || s.q[i] == static_cast<double>(cb.q)))
-          return s.delta_e[i];
+      for (double want_q : {static_cast<double>(cb.q), 0.0}) {
+        for (std::size_t i = 0; i < s.delta_e.size(); ++i) {
+          const double q = s.q.empty() ? 0.0 : s.q[i];
+          if (s.w[i] == static_cast<double>(cb.w) && s.u[i] == static_cast<double>(cb.u) && q == want_q) {
+            used_q = q;
+            return s.delta_e[i];
+          }
+        }
       }
       return kNaN;
     }
-    double lookup_sharing(std::size_t model, double sharing) const {
+    // Δe with shared tables: only when the composer shared a point with this row's w and u.
+    double lookup_sharing(std::size_t model, const accel::CodebookSizes& cb, double sharing, double& used_q) const {
+      used_q = kNaN;
       if (model >= per_model.size()) return kNaN;
       const Sweep& s = per_model[model];
+      if (s.sharing_w != static_cast<double>(cb.w) || s.sharing_u != static_cast<double>(cb.u)) return kNaN;
       for (std::size_t i = 0; i < s.sharing_delta_e.size(); ++i)
-        if (std::abs(s.sharing[i] - sharing) < 1e-9) return s.sharing_delta_e[i];
+        if (std::abs(s.sharing[i] - sharing) < 1e-9) {
+          used_q = s.sharing_q;
+          return s.sharing_delta_e[i];
+        }
       return kNaN;
     }
   };
@@ -312,6 +331,9 @@ class Accelerator final : public Experiment {
       if (in.exists(g + "/sharing/delta_e")) {
         s.sharing = in.read<double>(g + "/sharing/sharing");
         s.sharing_delta_e = in.read<double>(g + "/sharing/delta_e");
+        if (in.has_attr(g + "/sharing", "w")) s.sharing_w = in.attr_double(g + "/sharing", "w");
+        if (in.has_attr(g + "/sharing", "u")) s.sharing_u = in.attr_double(g + "/sharing", "u");
+        if (in.has_attr(g + "/sharing", "q")) s.sharing_q = in.attr_double(g + "/sharing", "q");
         RAPIDNN_THROW_IF_NOT(s.sharing.size() == s.sharing_delta_e.size(), IoError,
                              "{}: {}/sharing: sharing ({}) and delta_e ({}) differ in length", composer_path_, g,
                              s.sharing.size(), s.sharing_delta_e.size());
@@ -376,7 +398,8 @@ class Accelerator final : public Experiment {
     }
     out.set_attr(g + "/configs", "units",
                  std::string("names carry units (_s, _j, _w, _mm2, _bytes, _per_s); study 0 = w/u/q/chips grid, "
-                             "1 = RNA sharing (Table 4); delta_e NaN where no composed model exists"));
+                             "1 = RNA sharing (Table 4); delta_e NaN where no composed model exists, delta_e_q = the composer's q "
+                             "whose Δe was taken (0 = exact activations)"));
 
     // Per-model facts: operations, GPU roofline, measured CPU time.
     std::vector<double> ops, macs, weights, neurons, gpu_t, gpu_e;
@@ -404,6 +427,7 @@ class Accelerator final : public Experiment {
     for (std::size_t m = 0; m < models_.size(); ++m) {
       const accel::CostResult r = accel::evaluate(shapes[m], headline_, {0.0, 1}, hw_);
       std::vector<double> neurons_l, fan_in_l, rnas_l, per_rna_l, stage_l, latency_l, interval_l, energy_l;
+      std::vector<double> first_tile_l, last_tile_l, transfer_l, transfer_j_l;
       std::vector<std::string> names_l, kinds_l;
       for (std::size_t i = 0; i < r.layers.size(); ++i) {
         const auto& lc = r.layers[i];
@@ -417,6 +441,10 @@ class Accelerator final : public Experiment {
         latency_l.push_back(static_cast<double>(lc.cycles.latency()));
         interval_l.push_back(static_cast<double>(lc.cycles.initiation_interval()));
         energy_l.push_back(lc.energy_j);
+        first_tile_l.push_back(static_cast<double>(lc.first_tile));
+        last_tile_l.push_back(static_cast<double>(lc.last_tile));
+        transfer_l.push_back(static_cast<double>(lc.transfer_in_cycles));
+        transfer_j_l.push_back(lc.transfer_in_energy_j);
       }
       const std::string lg = g + "/layers/" + models_[m];
       out.create_group(lg);
@@ -430,6 +458,10 @@ class Accelerator final : public Experiment {
       out.write(lg + "/neuron_latency_cycles", latency_l);
       out.write(lg + "/neuron_interval_cycles", interval_l);
       out.write(lg + "/energy_j", energy_l);
+      out.write(lg + "/first_tile", first_tile_l);
+      out.write(lg + "/last_tile", last_tile_l);
+      out.write(lg + "/transfer_in_cycles", transfer_l);
+      out.write(lg + "/transfer_in_energy_j", transfer_j_l);
     }
     out.set_attr(g + "/layers", "note",
                  std::string("per layer at the headline w, u, q on one chip (concat layers hold no RNAs)"));
@@ -479,6 +511,10 @@ class Accelerator final : public Experiment {
       out.set_attr(g + "/hardware", p.key, p.value);
       out.set_attr(g + "/hardware", p.key + "_source", p.source);
     }
+    out.set_attr(g + "/hardware", "csa_stages", hw_.csa_stages);
+    out.set_attr(g + "/hardware", "csa_stages_source",
+                 std::string("Sec 4.1.2: \"rounds\" = 3:2 rounds over the shifted operands (default), \"paper\" = "
+                             "ceil(log_{3/2}(w*u)) stages"));
     // Table 1 totals at the reference sizes (1K products, 64-row AMs) and at the headline sizes.
     for (const auto& [label, cb] : {std::pair<std::string, accel::CodebookSizes>{"table1", {16, 64, 64}},
                                     std::pair<std::string, accel::CodebookSizes>{"headline", headline_}}) {

@@ -20,6 +20,7 @@
 #include "common/data_source.hpp"
 #include "common/record_set.hpp"
 #include "composer/composer.hpp"
+#include "composer/rna_sharing.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "experiment.hpp"
@@ -55,6 +56,7 @@ struct ModelOutcome {
   std::vector<std::array<double, kSummaryFields>> summary;
   std::vector<std::vector<double>> per_iteration;  // [point]: (error, delta_e, epochs, seconds) x (max_it+1)
   int final_index = 0;
+  std::vector<double> sharing_error;  // [sharing fraction]: error of the final point with shared tables
 };
 
 std::vector<int> to_ints(const std::vector<std::int64_t>& v) { return {v.begin(), v.end()}; }
@@ -98,6 +100,8 @@ class Composer final : public Experiment {
     opt_.train.batch_size = static_cast<int>(t.get_int("retrain_batch_size", 64, 1, 1 << 16));
     opt_.train.lr_decay = static_cast<float>(t.get_double("retrain_lr_decay", 0.7, 0.01, 1.0));
     opt_.quantize_inputs_in_training = t.get_bool("retrain_quantize_inputs", true);
+    // RNA sharing (Sec 5.6, Table 4): the final point re-evaluated with shared product tables.
+    sharing_ = t.get_double_list("sharing", {0.0, 0.05, 0.10, 0.15, 0.20, 0.25, 0.30}, 0.0, composer::kMaxTableSharing);
     retrain_points_ = t.get_choice("retrain_points", "all", {"all", "final", "none"});
     opt_.inference.accumulation = t.get_choice("accumulation", "counting", {"counting", "reference"}) == "reference"
                                       ? composer::Accumulation::kReference
@@ -267,6 +271,8 @@ class Composer final : public Experiment {
         composed_set = composed_records(r.model);
         add_codebook_records(layer_set, model, r.codebooks);
         add_table_records(layer_set, model, r);
+        for (double sh : sharing_)
+          out.sharing_error.push_back(composer::lut_error(composer::share_tables(model, r.model, sh), xte, yte, opt.inference));
         final_model = std::move(model);
       }
       progress.advance();
@@ -283,6 +289,8 @@ class Composer final : public Experiment {
       out.per_iteration[i].assign(gathered.begin() + static_cast<std::ptrdiff_t>(pos + kSummaryFields),
                                   gathered.begin() + static_cast<std::ptrdiff_t>(pos + stride));
     }
+    out.sharing_error.resize(sharing_.size());
+    comm.bcast(std::span<double>(out.sharing_error), point_owner[static_cast<std::size_t>(out.final_index)]);
     write_model_results(ctx, spec, out, point_owner[static_cast<std::size_t>(out.final_index)], composed_set,
                         layer_set, final_model, iters);
     return out;
@@ -385,6 +393,7 @@ class Composer final : public Experiment {
     f.write(g + "/retrain/error", err);
     f.write(g + "/retrain/epochs", epochs);
     f.write(g + "/retrain/seconds", secs);
+    write_sharing(f, g, o);
     // The final point: reloadable composed model and per-layer codebooks/tables.
     RecordSet::write_from(ctx.comm, final_owner, composed_set, f, g + "/composed");
     f.set_attr(g + "/composed", "w", static_cast<std::int64_t>(fin[1]));
@@ -395,7 +404,27 @@ class Composer final : public Experiment {
     RecordSet::write_from(ctx.comm, final_owner, layer_set, f, g + "/layers");
   }
 
+  // /composer/<model>/sharing: Δe of the final point when a fraction of each layer's product
+  // tables is shared (src/composer/rna_sharing.hpp; joined into Table 4 by `accelerator`).
+  void write_sharing(io::ResultFile& f, const std::string& g, const ModelOutcome& o) const {
+    const auto& fin = o.summary[static_cast<std::size_t>(o.final_index)];
+    std::vector<double> de;
+    for (double e : o.sharing_error) de.push_back(e - o.baseline_error);
+    f.create_group(g + "/sharing");
+    f.write(g + "/sharing/sharing", sharing_);
+    f.write(g + "/sharing/error", o.sharing_error);
+    f.write(g + "/sharing/delta_e", de);
+    f.set_attr(g + "/sharing", "w", static_cast<std::int64_t>(fin[1]));
+    f.set_attr(g + "/sharing", "u", static_cast<std::int64_t>(fin[2]));
+    f.set_attr(g + "/sharing", "q", static_cast<std::int64_t>(fin[3]));
+    f.set_attr(g + "/sharing", "rule",
+               std::string("final point; per layer max(1, ceil(G (1 - s))) of its G product tables kept (Dense: 1 "
+                           "table, unchanged), sharers chosen by the smallest increase of squared weight quantization "
+                           "error and re-encoded with the host codebook (src/composer/rna_sharing.hpp)"));
+  }
+
   composer::CodebookKind kind_ = composer::CodebookKind::kTree;
+  std::vector<double> sharing_;
   std::vector<int> w_, u_, q_;
   Point q_at_, final_;
   std::string retrain_points_ = "all";

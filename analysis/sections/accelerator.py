@@ -41,6 +41,9 @@ GROUP = "accelerator"
 FIG11_PNG = "accelerator_fig11_vs_gpu.png"
 FIG13_PNG = "accelerator_fig13_breakdown.png"
 FIG15_PNG = "accelerator_fig15_vs_pim.png"
+FIG12_PNG = "accelerator_fig12_edp_memory_vs_loss.png"
+FIG14_PNG = "accelerator_fig14_area.png"
+TABLE4_PNG = "accelerator_table4_sharing.png"
 TOLERANCE = 0.20  # rows with |ours/paper - 1| > 20% name the assumption behind the difference
 
 MLP_MODELS = ("mnist_mlp", "isolet_mlp", "har_mlp")            # Figure 13 "Type 1"
@@ -318,7 +321,7 @@ def fig11(d: Data, outdir: Path) -> str:
     return text
 
 
-def fig12(d: Data) -> str:
+def fig12(d: Data, outdir: Path) -> str:
     de = d.c["delta_e"]
     grid = np.nonzero((d.c["study"] == 0) & (d.c["chips"] == 1))[0]
     if not np.isfinite(de[grid]).any():
@@ -348,10 +351,27 @@ def fig12(d: Data) -> str:
             paper_edp = 1 - pv.SECTION54_EDP["edp_saving_pct"][j] / 100
             paper_mem = 1 - pv.SECTION54_EDP["memory_saving_pct"][j] / 100
         rows.append([label, _fmt(edp, 3), _fmt(paper_edp, 3), _fmt(mem, 3), _fmt(paper_mem, 3)])
-    return ("Per model, the configuration with minimal EDP among those with Δe within the limit; EDP and "
+    text = ("Per model, the configuration with minimal EDP among those with Δe within the limit; EDP and "
             "memory normalised to the minimum-Δe choice, geometric mean over models with a composed "
             f"model ({', '.join(per_model)}). Memory model: {ASSUMPTIONS['memory']}.\n\n"
             + md.table(["Δe limit", "EDP (ours)", "EDP (paper)", "memory (ours)", "memory (paper)"], rows, "lrrrr"))
+    # Every grid configuration with a Δe: EDP and memory normalised to the model's minimum-Δe choice.
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    for k, m in enumerate(per_model):
+        idx = [i for i in grid if d.model_of[i] == m and np.isfinite(de[i])]
+        ref = per_model[m][0]
+        x = [100 * de[i] for i in idx]
+        axes[0].scatter(x, [d.c["edp_js"][i] / d.c["edp_js"][ref] for i in idx], s=14, color=f"C{k}", label=m)
+        axes[1].scatter(x, [d.c["memory_bytes"][i] / d.c["memory_bytes"][ref] for i in idx], s=14, color=f"C{k}")
+    for ax, name in zip(axes, ("normalised EDP", "normalised memory")):
+        ax.set_xlabel("Δe (%)")
+        ax.set_ylabel(name)
+        ax.set_yscale("log")
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(outdir / FIG12_PNG, dpi=120)
+    plt.close(fig)
+    return text + f"\n![Figure 12: EDP and memory vs accuracy loss]({FIG12_PNG})\n"
 
 
 def fig13(d: Data, outdir: Path) -> str:
@@ -404,7 +424,7 @@ def fig13(d: Data, outdir: Path) -> str:
     return text
 
 
-def fig14(d: Data) -> str:
+def fig14(d: Data, outdir: Path) -> str:
     w, u, q = d.headline
     idx = d.rows(w=w, u=u, q=q, chips=1)
     if not idx:
@@ -419,8 +439,16 @@ def fig14(d: Data) -> str:
            _cmp_row("buffer share of area % (paper: buffer + controller)", 100 * sums["buffer"] / total,
                     pv.FIG14_AREA["buffer_and_controller_pct"], "area", 3),
            _cmp_row("AM blocks within RNA %", 100 * am / rna, pv.FIG14_AREA["am_blocks_within_rna_pct"], "area", 3)]
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.barh([p.replace("_", " ") for p in parts], [100 * sums[p] / total for p in parts], color="C0")
+    ax.set_xlabel("% of used area")
+    ax.set_xscale("log")
+    fig.tight_layout()
+    fig.savefig(outdir / FIG14_PNG, dpi=120)
+    plt.close(fig)
     return (f"Used area summed over all models at w = {w}, u = {u}, q = {q}, one chip.\n\n"
-            + md.table(["block", "share"], rows, "lr") + "\n" + md.table(CMP_HEADERS, cmp, "lrrrl"))
+            + md.table(["block", "share"], rows, "lr") + "\n" + md.table(CMP_HEADERS, cmp, "lrrrl")
+            + f"\n![Figure 14: area breakdown]({FIG14_PNG})\n")
 
 
 def fig15_16(d: Data, outdir: Path) -> str:
@@ -501,7 +529,7 @@ def fig15_16(d: Data, outdir: Path) -> str:
     return text
 
 
-def table4(d: Data) -> str:
+def table4(d: Data, outdir: Path) -> str:
     idx = d.rows(study=1)
     if not idx:
         return "No RNA sharing study in the file.\n"
@@ -518,15 +546,22 @@ def table4(d: Data) -> str:
                 paper = paper_row["loss_pct"][pv.TABLE4["sharing_pct"].index(round(100 * s))]
             cells.append(f"{md.pct(de, 1) if np.isfinite(de) else '—'} ({paper if paper is not None else '—'}%)")
         rows.append(cells)
+    # The efficiency row is over the paper's Table 4 networks when the file has them.
+    eff_models = [m for m in d.models if m in TABLE4_NAMES and any(d.model_of[i] == m for i in idx)]
+    if not eff_models:
+        eff_models = sorted({d.model_of[i] for i in idx})
     eff = []
     for s in shares:
-        sel = [i for i in idx if abs(d.c["sharing"][i] - s) < 1e-9]
+        sel = [i for i in idx if abs(d.c["sharing"][i] - s) < 1e-9 and d.model_of[i] in eff_models]
         eff.append(float(np.mean([d.c["gops_per_s_per_mm2"][i] for i in sel])))
     paper_eff = [pv.TABLE4["gops_per_s_mm2"][pv.TABLE4["sharing_pct"].index(round(100 * s))]
                  if round(100 * s) in pv.TABLE4["sharing_pct"] else None for s in shares]
-    rows.append(["GOPS/s/mm2 (ours, used area)", ""] + [_fmt(e) for e in eff])
+    rows.append([f"GOPS/s/mm2 (ours, used area; mean of {', '.join(eff_models)})", ""] + [_fmt(e) for e in eff])
     rows.append(["GOPS/s/mm2 (paper)", ""] + [str(p) if p is not None else "—" for p in paper_eff])
-    text = ("Δe ours (paper) per sharing fraction; Δe needs a composer run with shared tables "
+    text = ("Δe ours (paper) per sharing fraction. Ours: the composer's final point re-evaluated with "
+            "shared product tables (a fraction s of each layer's tables dropped, their neurons re-encoded "
+            "with the most similar kept table; a Dense layer has one table and is unchanged, so only conv "
+            "channels merge; src/composer/rna_sharing.hpp); — where no composed model exists "
             f"({d.delta_e_source}).\n\n"
             + md.table(["model", "codebook"] + [f"{100 * s:.0f}%" for s in shares], rows, "lr" + "r" * len(shares)))
     cmp = []
@@ -537,7 +572,29 @@ def table4(d: Data) -> str:
                                     "sharing", 3))
     if cmp:
         text += "\n" + md.table(CMP_HEADERS, cmp, "lrrrl")
-    return text
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
+    pct = [100 * s for s in shares]
+    for k, m in enumerate(sorted({d.model_of[i] for i in idx})):
+        de = [next((d.c["delta_e"][i] for i in idx if d.model_of[i] == m and abs(d.c["sharing"][i] - s) < 1e-9),
+                   np.nan) for s in shares]
+        if np.isfinite(de).any():
+            axes[0].plot(pct, 100 * np.array(de), "o-", color=f"C{k}", label=f"{m} (ours)")
+        paper_row = next((r for r in pv.TABLE4["rows"] if r["network"] == TABLE4_NAMES.get(m)), None)
+        if paper_row:
+            axes[0].plot(pv.TABLE4["sharing_pct"], paper_row["loss_pct"], "x--", color=f"C{k}", label=f"{m} (paper)")
+    axes[0].set_xlabel("RNA sharing (%)")
+    axes[0].set_ylabel("Δe (%)")
+    axes[0].legend(fontsize=6)
+    axes[1].plot(pct, eff, "o-", label="ours")
+    axes[1].plot(pv.TABLE4["sharing_pct"], pv.TABLE4["gops_per_s_mm2"], "x--", label="paper")
+    axes[1].set_xlabel("RNA sharing (%)")
+    axes[1].set_ylabel("GOPS/s/mm2")
+    axes[1].set_yscale("log")
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(outdir / TABLE4_PNG, dpi=120)
+    plt.close(fig)
+    return text + f"\n![Table 4: RNA sharing]({TABLE4_PNG})\n"
 
 
 def render(files: list[h5py.File], outdir: Path) -> str:
@@ -556,11 +613,11 @@ def render(files: list[h5py.File], outdir: Path) -> str:
                   "### Section 5.5: computational and power efficiency\n\n", headline(d), "\n",
                   layers(f[GROUP], d), "\n",
                   "### Figure 11: energy improvement and speedup over the GPU\n\n", fig11(d, outdir), "\n",
-                  "### Figure 12: EDP and memory versus accuracy loss\n\n", fig12(d), "\n",
+                  "### Figure 12: EDP and memory versus accuracy loss\n\n", fig12(d, outdir), "\n",
                   "### Figure 13: energy and time breakdown\n\n", fig13(d, outdir), "\n",
-                  "### Figure 14: area breakdown\n\n", fig14(d), "\n",
+                  "### Figure 14: area breakdown\n\n", fig14(d, outdir), "\n",
                   "### Figures 15-16: comparison with PIM and ASIC accelerators\n\n", fig15_16(d, outdir), "\n",
-                  "### Table 4: RNA sharing\n\n", table4(d), "\n"]
+                  "### Table 4: RNA sharing\n\n", table4(d, outdir), "\n"]
     if not parts:
         return f"No `/{GROUP}` group found in these files.\n"
     return "".join(parts)

@@ -99,5 +99,7 @@ def test_accelerator_section(accelerator_file: Path, tmp_path: Path):
     assert "| weighted accumulation, energy % | 77.1 | 77.1 | 1 | — |" in text
     # Table 4: used-area efficiency grows as 1/(1 - sharing).
     assert "| efficiency gain at 30% sharing | 1.43 | 1.4 | 1.02 | — |" in text
-    for png in ("accelerator_fig11_vs_gpu.png", "accelerator_fig13_breakdown.png", "accelerator_fig15_vs_pim.png"):
+    for png in ("accelerator_fig11_vs_gpu.png", "accelerator_fig12_edp_memory_vs_loss.png",
+                "accelerator_fig13_breakdown.png", "accelerator_fig14_area.png", "accelerator_fig15_vs_pim.png",
+                "accelerator_table4_sharing.png"):
         assert (out / png).exists(), png

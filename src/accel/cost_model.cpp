@@ -120,6 +120,70 @@ CostResult evaluate(const NetworkShape& net, const CodebookSizes& cb, const Mapp
     r.rnas_allocated += alloc[s];
   }
   r.tiles_used = ceil_div(r.rnas_allocated, rnas_per_tile);
+  const auto tiles_per_chip = static_cast<std::int64_t>(hw.tiles_per_chip);
+  r.chips_used = ceil_div(r.tiles_used, tiles_per_chip);
+
+  // Placement: RNAs packed in layer order; transfers of each layer's inputs between tiles/chips.
+  // `src`: where the values the next layer reads were produced (a contiguous range of RNAs).
+  struct Source {
+    std::int64_t start = 0, rnas = 0;
+    double values = 0;
+  };
+  const int value_bits = index_bits(cb.u);
+  std::int64_t start = 0, longest_transfer = 0, transfer_cycles = 0;
+  double transfer_j = 0;
+  Source src;
+  for (std::size_t s = 0; s < stages.size(); ++s) {
+    auto& lc = r.layers[stage_layer[s]];
+    const LayerKind kind = net.layers[stage_layer[s]].kind;
+    lc.first_tile = start / rnas_per_tile;
+    lc.last_tile = (start + alloc[s] - 1) / rnas_per_tile;
+    if (s > 0 && kind == LayerKind::MaxPool) {
+      // Sec 4.2.1: max pooling reuses the encoder AM of the RNAs that produced its inputs, so
+      // nothing moves and its outputs stay in the producer's tiles.
+      src.values = static_cast<double>(lc.neurons);
+    } else if (s > 0) {
+      const double per_rna = src.values / static_cast<double>(src.rnas);
+      const bool reads_all = kind == LayerKind::Dense;
+      const std::int64_t src_first = src.start / rnas_per_tile, src_last = (src.start + src.rnas - 1) / rnas_per_tile;
+      std::int64_t worst = 0;
+      for (std::int64_t t = lc.first_tile; t <= lc.last_tile; ++t) {
+        // Values tile t needs: all of them for a Dense layer; for windowed layers (conv, avg
+        // pool, add) the share of its neurons, f_t = RNAs on t / RNAs of the layer (no halo).
+        const std::int64_t mine_lo = std::max(start, t * rnas_per_tile);
+        const std::int64_t mine_hi = std::min(start + alloc[s], (t + 1) * rnas_per_tile);
+        const double share = reads_all ? 1.0 : static_cast<double>(mine_hi - mine_lo) / static_cast<double>(alloc[s]);
+        double on_chip = 0, off_chip = 0;  // values arriving at tile t
+        for (std::int64_t pt = src_first; pt <= src_last; ++pt) {
+          if (pt == t) continue;
+          const std::int64_t lo = std::max(src.start, pt * rnas_per_tile);
+          const std::int64_t hi = std::min(src.start + src.rnas, (pt + 1) * rnas_per_tile);
+          const double values = share * per_rna * static_cast<double>(hi - lo);
+          (pt / tiles_per_chip == t / tiles_per_chip ? on_chip : off_chip) += values;
+        }
+        const double on_bits = on_chip * value_bits, off_bits = off_chip * value_bits;
+        lc.transfer_in_on_chip_bits += on_bits;
+        lc.transfer_in_off_chip_bits += off_bits;
+        const auto cycles = static_cast<std::int64_t>(std::ceil(on_bits / hw.inter_tile_bits_per_cycle - 1e-9) +
+                                                      std::ceil(off_bits / hw.inter_chip_bits_per_cycle - 1e-9));
+        worst = std::max(worst, cycles);
+      }
+      lc.transfer_in_cycles = worst;
+      lc.transfer_in_energy_j = lc.transfer_in_on_chip_bits * hw.inter_tile_energy_j_per_bit +
+                                lc.transfer_in_off_chip_bits * hw.inter_chip_energy_j_per_bit;
+      r.inter_tile_bits += lc.transfer_in_on_chip_bits;
+      r.inter_chip_bits += lc.transfer_in_off_chip_bits;
+      transfer_j += lc.transfer_in_energy_j;
+      transfer_cycles += worst;
+      longest_transfer = std::max(longest_transfer, worst);
+      src = {start, alloc[s], static_cast<double>(lc.neurons)};
+    } else {
+      src = {start, alloc[s], static_cast<double>(lc.neurons)};
+    }
+    start += alloc[s];
+  }
+  latency_cycles += transfer_cycles;
+  longest_stage = std::max(longest_stage, longest_transfer);
 
   // Energy and busy time by block.
   const double t = 1.0 / hw.clock_hz;
@@ -137,6 +201,8 @@ CostResult evaluate(const NetworkShape& net, const CodebookSizes& cb, const Mapp
     r.time_by_block_s.encoding_pooling += n * static_cast<double>(c.encoding + c.pooling) * t;
     r.time_by_block_s.other += n * static_cast<double>(c.transfer) * t;
   }
+  r.energy_by_block_j.other += transfer_j;
+  r.time_by_block_s.other += static_cast<double>(transfer_cycles) * t;
   r.energy_j = r.energy_by_block_j.total();
   r.latency_s = static_cast<double>(latency_cycles) * t;
   r.throughput_per_s = hw.clock_hz / static_cast<double>(longest_stage);

@@ -10,9 +10,23 @@
 // An RNA computing k neurons takes L + (k - 1) II cycles (L = neuron latency, II = initiation
 // interval of the RNA-internal pipeline, rna_cycles.hpp).
 //
+// Placement (Sec 4.3). The allocated RNAs are packed in layer order into tiles of rnas_per_tile
+// RNAs, tiles into chips of tiles_per_chip (chip 0 first), so layer l occupies a contiguous
+// range of RNAs and the tiles (and chips) it touches. Each RNA writes its outputs to its tile's
+// buffer and the next layer's RNAs read the buffer of their own tile. A tile of a Dense layer
+// needs the whole output of the previous RNA-occupying layer; a tile of a windowed layer (conv,
+// pooling, residual add) holding a share f_t of the layer's RNAs needs that share of it
+// (neurons placed in spatial order, window halo ignored). Values produced on the tile itself
+// need no transfer. Max pooling runs in the encoder AM of the RNAs that produced its inputs
+// (Sec 4.2.1): nothing moves into it and its outputs count as held by the producer's tiles. A tile receives from its own chip at inter_tile_bits_per_cycle and from other
+// chips at inter_chip_bits_per_cycle, ceil(log2 u) bits per encoded value; the transfer into
+// layer c takes max over its tiles of ceil(on-chip bits / B_tile) + ceil(off-chip bits /
+// B_chip) cycles, a pipeline stage of its own; energy = bits x energy per bit. Layers in list
+// order stand in for the data flow (branches of GoogLeNet/ResNet read their list predecessor).
+//
 // Time. Layers form a pipeline (Sec 4.3: a layer reads the buffer while the next is written):
-//   latency    = sum_l stage_l / clock
-//   throughput = clock / max_l stage_l     (inferences per second)
+//   latency    = (sum_l stage_l + sum_l transfer_l) / clock
+//   throughput = clock / max(max_l stage_l, max_l transfer_l)     (inferences per second)
 // Energy per inference = sum_l n_l * E_neuron_l (independent of the mapping).
 // Area: chip = chips * tiles * (rnas_per_tile * A_RNA + A_buffer); used = allocated RNAs and the
 // buffers of the tiles they occupy (tiles packed in layer order).
@@ -62,7 +76,11 @@ struct LayerCost {
   std::int64_t neurons_per_rna = 0;    // k
   NeuronCycles cycles;                 // one neuron
   std::int64_t stage_cycles = 0;       // L + (k - 1) II
-  double energy_j = 0;                 // all neurons of the layer
+  double energy_j = 0;                 // all neurons of the layer (without the transfer into it)
+  std::int64_t first_tile = -1, last_tile = -1;  // global tile indices (chip = tile / tiles_per_chip)
+  std::int64_t transfer_in_cycles = 0;  // moving the previous layer's outputs into this layer's tiles
+  double transfer_in_on_chip_bits = 0, transfer_in_off_chip_bits = 0;
+  double transfer_in_energy_j = 0;
 };
 
 struct CostResult {
@@ -73,6 +91,9 @@ struct CostResult {
   std::int64_t rnas_available = 0;
   std::int64_t rnas_allocated = 0;
   std::int64_t tiles_used = 0;
+  std::int64_t chips_used = 0;
+  double inter_tile_bits = 0;          // moved between tiles of one chip per inference
+  double inter_chip_bits = 0;          // moved between chips per inference
   double latency_s = 0;
   double throughput_per_s = 0;         // inferences per second
   double energy_j = 0;                 // per inference

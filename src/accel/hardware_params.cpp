@@ -1,6 +1,8 @@
 #include "accel/hardware_params.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -61,6 +63,14 @@ constexpr Spec kSpecs[] = {
      "Sec 4.2.2 (4x4 max pooling, 920 fJ)"},
     {"transfer_cycles_per_bit", &HardwareParams::transfer_cycles_per_bit, 0, 1e6,
      "Sec 4.3 (bit-serial transfer)"},
+    {"inter_tile_bits_per_cycle", &HardwareParams::inter_tile_bits_per_cycle, 1, 1e9,
+     "assumption: 128-bit link into each tile from the other tiles of its chip (Sec 4.3 gives none)"},
+    {"inter_chip_bits_per_cycle", &HardwareParams::inter_chip_bits_per_cycle, 1, 1e9,
+     "assumption: 16-bit link into each tile from other chips (Sec 4.3 gives none)"},
+    {"inter_tile_energy_j_per_bit", &HardwareParams::inter_tile_energy_j_per_bit, 0.0, 1e-6,
+     "assumption: 0.1 pJ/bit on-chip wire"},
+    {"inter_chip_energy_j_per_bit", &HardwareParams::inter_chip_energy_j_per_bit, 0.0, 1e-6,
+     "assumption: 10 pJ/bit off-chip link"},
 };
 
 }  // namespace
@@ -91,6 +101,8 @@ Violation find_violation(const HardwareParams& p) {
       if (v != std::floor(v)) return {key, fmt::format("expected a whole number, got {}", v)};
     }
   }
+  if (std::find(std::begin(kCsaStageRules), std::end(kCsaStageRules), p.csa_stages) == std::end(kCsaStageRules))
+    return {"csa_stages", fmt::format("expected \"rounds\" or \"paper\", got \"{}\"", p.csa_stages)};
   if (p.adder_bits < p.counter_bits)
     return {"adder_bits", fmt::format("adder_bits ({} bit) must be at least counter_bits ({} bit): a "
                                       "count is shifted into an adder word",
@@ -102,6 +114,7 @@ Violation find_violation(const HardwareParams& p) {
 HardwareParams load_hardware_params(ConfigNode& node) {
   HardwareParams p;
   for (const auto& s : kSpecs) p.*(s.member) = node.get_double(s.key, p.*(s.member), s.min, s.max);
+  p.csa_stages = node.get_choice("csa_stages", p.csa_stages, {kCsaStageRules[0], kCsaStageRules[1]});
   const Violation v = find_violation(p);
   if (!v.key.empty()) node.fail(v.key, v.message);
   return p;

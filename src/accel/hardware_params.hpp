@@ -3,6 +3,7 @@
 // Defaults are the paper's Table 1 (RNA, tile, chip) and Sections 4.1-4.3; where the paper is
 // silent the value is marked "assumption" and named in the report when it drives a difference.
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rapidnn {
@@ -49,6 +50,15 @@ struct HardwareParams {
   double cam_write_cycles_per_row = 1;   // assumption: pooling writes one CAM row per cycle
   double ndcam_search_energy_j = 920e-15;// Sec 4.2.2: 4x4 max pooling search, 920 fJ
   double transfer_cycles_per_bit = 1;    // Sec 4.3: bit-serial transfer RNA -> buffer
+  // --- carry-save tree rule (Sec 4.1.2) ---
+  // "rounds": 3:2 rounds over the M shifted operands actually produced (m -> m - floor(m/3));
+  // "paper":  ceil(log_{3/2}(w*u)) stages, the paper's count for w*u stored products.
+  std::string csa_stages = "rounds";
+  // --- transfers between tiles and chips (Sec 4.3 names the buffer, not the links) ---
+  double inter_tile_bits_per_cycle = 128;       // assumption: one 128-bit on-chip link into each tile
+  double inter_chip_bits_per_cycle = 16;        // assumption: a 16-bit chip-to-chip link into each tile
+  double inter_tile_energy_j_per_bit = 0.1e-12; // assumption: ~0.1 pJ/bit on-chip wire
+  double inter_chip_energy_j_per_bit = 10e-12;  // assumption: ~10 pJ/bit off-chip SerDes
 };
 
 /// Describes one parameter: its config key, unit and source (for the report and result files).
@@ -62,6 +72,9 @@ struct ParamInfo {
 
 /// Every parameter of `p` with its key, range and source, in a fixed order.
 std::vector<ParamInfo> describe(const HardwareParams& p);
+
+/// The carry-save rules accepted by `csa_stages`.
+inline constexpr std::string_view kCsaStageRules[] = {"rounds", "paper"};
 
 /// Reads the parameters from a config table; absent keys keep the defaults above.
 /// Out-of-range values are ConfigErrors naming the key (whose name carries the unit).

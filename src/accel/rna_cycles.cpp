@@ -56,6 +56,19 @@ int carry_save_stages(std::int64_t m) {
   return stages;
 }
 
+int paper_carry_save_stages(std::int64_t products) {
+  if (products <= 1) return 0;
+  // Smallest s with 1.5^s >= p. 1.5^s (s >= 1) is never an integer, and it is exact in double
+  // up to s = 33 (3^33 < 2^53), so the comparison with the integer p is exact where it matters.
+  int s = 0;
+  double x = 1.0;
+  while (x < static_cast<double>(products)) {
+    x *= 1.5;
+    ++s;
+  }
+  return s;
+}
+
 int index_bits(std::int64_t n) {
   RAPIDNN_ASSERT(n >= 1);
   return n == 1 ? 0 : static_cast<int>(std::bit_width(static_cast<std::uint64_t>(n - 1)));
@@ -104,8 +117,11 @@ NeuronCycles neuron_cycles(const LayerShape& layer, const CodebookSizes& cb, con
     c.counting = ceil_div(layer.fan_in, w_eff);
     c.operands = accumulation_operands(layer.fan_in, w_eff * cb.u, counter_bits);
     c.shifting = counter_bits + 1;
-    c.carry_save = static_cast<std::int64_t>(hw.csa_stage_cycles) * carry_save_stages(c.operands);
-    c.carry_propagate = c.operands >= 2 ? static_cast<std::int64_t>(hw.carry_cycles_per_bit) * n_bits : 0;
+    const bool paper = hw.csa_stages == "paper";
+    const int stages = paper ? paper_carry_save_stages(w_eff * cb.u) : carry_save_stages(c.operands);
+    c.carry_save = static_cast<std::int64_t>(hw.csa_stage_cycles) * stages;
+    const bool adds = paper ? w_eff * cb.u >= 2 : c.operands >= 2;
+    c.carry_propagate = adds ? static_cast<std::int64_t>(hw.carry_cycles_per_bit) * n_bits : 0;
     c.activation = layer.has_activation ? am_lookup : 0;
     c.encoding = am_lookup;
     c.transfer = transfer;

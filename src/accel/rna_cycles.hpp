@@ -9,7 +9,8 @@
 //   shifting  = counter_bits + 1                        one row-parallel masked copy per shift amount
 //               (0..counter_bits; the run-of-ones trick can produce 2^counter_bits)   [assumption]
 //   csa       = 13 * S(M), S(M) = 3:2 carry-save rounds m -> m - floor(m/3) until m <= 2
-//               (~ log_{3/2} M, 4.1.2)
+//               (~ log_{3/2} M, 4.1.2; csa_stages = "rounds"), or with csa_stages = "paper"
+//               13 * ceil(log_{3/2}(w_eff * u)), the paper's count for w*u stored products
 //   carry     = 13 * N  when M >= 2 (final carry-propagating add of N-bit words, 4.1.2)
 //   activation= ceil(N / 8) NDCAM stages + 1 row read   (4.2.1-4.2.2), only if the layer has one
 //   encoding  = ceil(N / 8) NDCAM stages + 1 row read   (4.2.1)
@@ -46,6 +47,8 @@ std::int64_t count_terms(std::uint64_t c, int counter_bits);
 std::int64_t accumulation_operands(std::int64_t fan_in, std::int64_t products, int counter_bits);
 /// 3:2 carry-save rounds that reduce m operands to two.
 int carry_save_stages(std::int64_t m);
+/// The paper's stage count for p stored products: ceil(log_{3/2} p) (0 for p <= 1; Sec 4.1.2).
+int paper_carry_save_stages(std::int64_t products);
 /// ceil(log2(n)) for n >= 1 (bits of an index into n entries; 0 for n == 1).
 int index_bits(std::int64_t n);
 

@@ -1,4 +1,4 @@
-// The accelerator driver under mpiexec (2 and 3 ranks): every configuration row in the result
+// The accelerator driver under mpiexec (2, 3 and 4 ranks): every configuration row in the result
 // file equals the single-rank library computation (rows are gathered in configuration order),
 // and Δe is joined from a composer file in the /composer/<model>/sweep layout (by name or by
 // the run's paper_dataset attribute).
@@ -87,7 +87,8 @@ TEST(AcceleratorMpi, RowsEqualSingleRankComputationAndJoinDeltaE) {
   const auto sharing = r.read<double>(c + "sharing"), chips = r.read<double>(c + "chips");
   const auto energy = r.read<double>(c + "energy_j"), thr = r.read<double>(c + "throughput_per_s");
   const auto area = r.read<double>(c + "used_area_mm2"), speedup = r.read<double>(c + "speedup_vs_gpu");
-  const auto delta_e = r.read<double>(c + "delta_e");
+  const auto delta_e = r.read<double>(c + "delta_e"), delta_e_q = r.read<double>(c + "delta_e_q");
+  const auto chips_used = r.read<double>(c + "chips_used"), inter_chip = r.read<double>(c + "inter_chip_bits");
   ASSERT_EQ(model.size(), 19u);
   const std::vector<std::string> names = {"mnist_mlp", "alexnet"};
   const accel::HardwareParams hw;
@@ -100,6 +101,8 @@ TEST(AcceleratorMpi, RowsEqualSingleRankComputationAndJoinDeltaE) {
     EXPECT_EQ(energy[i], expect.energy_j) << i;
     EXPECT_EQ(thr[i], expect.throughput_per_s) << i;
     EXPECT_EQ(area[i], expect.used_area_mm2) << i;
+    EXPECT_EQ(chips_used[i], static_cast<double>(expect.chips_used)) << i;
+    EXPECT_EQ(inter_chip[i], expect.inter_chip_bits) << i;
     EXPECT_EQ(speedup[i], accel::gpu_cost(net, {}).time_s * expect.throughput_per_s) << i;
     sharing_rows += study[i] == 1;
     // Δe joined for mnist_mlp at (4, 16), (64, 16), (64, 64), alexnet at (64, 64) any q; NaN elsewhere.
@@ -110,8 +113,14 @@ TEST(AcceleratorMpi, RowsEqualSingleRankComputationAndJoinDeltaE) {
       if (w[i] == 64 && u[i] == 64) want = 0.0;
     }
     if (model[i] == 1 && study[i] == 0 && w[i] == 64 && u[i] == 64) want = 0.001;
-    if (std::isnan(want)) EXPECT_TRUE(std::isnan(delta_e[i])) << i;
-    else EXPECT_EQ(delta_e[i], want) << i;
+    if (std::isnan(want)) {
+      EXPECT_TRUE(std::isnan(delta_e[i])) << i;
+      EXPECT_TRUE(std::isnan(delta_e_q[i])) << i;
+    } else {
+      EXPECT_EQ(delta_e[i], want) << i;
+      // mnist_mlp has q = 64 points; the alexnet run has no q column: its Δe counts as q = 0.
+      EXPECT_EQ(delta_e_q[i], model[i] == 0 ? 64.0 : 0.0) << i;
+    }
   }
   EXPECT_EQ(sharing_rows, 3u);
   EXPECT_NE(r.attr_string("/accelerator", "delta_e_source").find("found for [mnist_mlp, alexnet <- imagenet_alexnet]; absent for []"),

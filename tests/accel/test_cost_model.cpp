@@ -63,6 +63,56 @@ TEST(CostModel, TimeMultiplexesWhenRnasRunOut) {
   }
 }
 
+TEST(CostModel, PlacesLayersOnTilesAndChipsWithTransfersByHand) {
+  // 2 chips x 2 tiles x 4 RNAs. u = 4: 2 bits per encoded value. Layers packed in order:
+  //   in (4 RNAs) -> tile 0 (chip 0); fc1 (6) -> tile 1 (4, chip 0) + tile 2 (2, chip 1);
+  //   fc2 (2) -> tile 2.
+  HardwareParams hw;
+  hw.rnas_per_tile = 4;
+  hw.tiles_per_chip = 2;
+  hw.inter_tile_bits_per_cycle = 4;
+  hw.inter_chip_bits_per_cycle = 2;
+  NetworkShape net{"tiny", {input_layer("in", 4), dense_layer("fc1", 4, 6), dense_layer("fc2", 6, 2)}};
+  const CodebookSizes cb{2, 4, 64};
+  const CostResult r = evaluate(net, cb, MappingOptions{0.0, 2}, hw);
+  ASSERT_EQ(r.layers.size(), 3u);
+  EXPECT_EQ(r.rnas_allocated, 12);
+  EXPECT_EQ(r.tiles_used, 3);
+  EXPECT_EQ(r.chips_used, 2);
+  EXPECT_EQ(r.layers[0].first_tile, 0);
+  EXPECT_EQ(r.layers[1].first_tile, 1);
+  EXPECT_EQ(r.layers[1].last_tile, 2);
+  EXPECT_EQ(r.layers[2].first_tile, 2);
+  EXPECT_EQ(r.layers[0].transfer_in_cycles, 0);
+  // in -> fc1: tile 1 gets 4 values (8 bits) from tile 0 on its chip: 8 / 4 = 2 cycles; tile 2
+  // gets them from chip 0: 8 / 2 = 4 cycles. The stage takes the slower tile.
+  EXPECT_EQ(r.layers[1].transfer_in_cycles, 4);
+  EXPECT_DOUBLE_EQ(r.layers[1].transfer_in_on_chip_bits, 8);
+  EXPECT_DOUBLE_EQ(r.layers[1].transfer_in_off_chip_bits, 8);
+  // fc1 -> fc2: tile 2 already holds 2 of the 6 values; 4 come from tile 1 (chip 0): 8 / 2 = 4.
+  EXPECT_EQ(r.layers[2].transfer_in_cycles, 4);
+  EXPECT_DOUBLE_EQ(r.layers[2].transfer_in_off_chip_bits, 8);
+  EXPECT_DOUBLE_EQ(r.inter_tile_bits, 8);
+  EXPECT_DOUBLE_EQ(r.inter_chip_bits, 16);
+  EXPECT_DOUBLE_EQ(r.layers[2].transfer_in_energy_j, 8 * 10e-12);
+  // Transfers add their own pipeline stages (4 + 4 cycles) and their energy
+  // (8 bits x 0.1 pJ on chip + 16 bits x 10 pJ off chip) to the layers' own.
+  std::int64_t stages = 0;
+  double layer_j = 0;
+  for (const auto& l : r.layers) {
+    stages += l.stage_cycles;
+    layer_j += l.energy_j;
+  }
+  EXPECT_NEAR(r.latency_s, static_cast<double>(stages + 8) * 1e-9, 1e-18);
+  EXPECT_NEAR(r.energy_j - layer_j, 8 * 0.1e-12 + 16 * 10e-12, 1e-22);
+  // The same network on one big tile has no transfers.
+  HardwareParams one = hw;
+  one.rnas_per_tile = 1000;
+  const CostResult flat = evaluate(net, cb, MappingOptions{0.0, 2}, one);
+  EXPECT_EQ(flat.chips_used, 1);
+  EXPECT_DOUBLE_EQ(flat.inter_tile_bits + flat.inter_chip_bits, 0);
+}
+
 TEST(CostModel, BalancesPipelineStagesAcrossLayers) {
   // VGG-16 on one chip cannot have one RNA per neuron: all 32,000 RNAs are used and no layer
   // gets fewer than it needs to meet the longest stage.

@@ -58,13 +58,18 @@ TEST(HardwareParams, ErrorsNameKeyWithUnitAndRange) {
                             "am_read_cycles, buffer_area_um2, buffer_power_w, cam_write_cycles_per_row, "
                             "carry_cycles_per_bit, clock_hz, counter_area_um2, counter_bits, counter_power_w, "
                             "counter_ref_count, crossbar_area_um2, crossbar_power_w, crossbar_ref_products, "
-                            "csa_stage_cycles, encoder_am_area_um2, encoder_am_power_w, encoder_am_ref_rows, "
-                            "ndcam_bits_per_stage, ndcam_cycles_per_stage, ndcam_search_energy_j, "
+                            "csa_stage_cycles, csa_stages, encoder_am_area_um2, encoder_am_power_w, encoder_am_ref_rows, "
+                            "inter_chip_bits_per_cycle, inter_chip_energy_j_per_bit, inter_tile_bits_per_cycle, "
+                            "inter_tile_energy_j_per_bit, ndcam_bits_per_stage, ndcam_cycles_per_stage, ndcam_search_energy_j, "
                             "rna_other_area_um2, rna_other_power_w, rnas_per_tile, table_power_exponent, tiles_per_chip, "
                             "transfer_cycles_per_bit"));
   EXPECT_EQ(load_error("[hardware]\nadder_bits = 8\n"),
             "acc.toml:2:14: key 'hardware.adder_bits': adder_bits (8 bit) must be at least counter_bits (12 bit): "
             "a count is shifted into an adder word");
+  EXPECT_EQ(load_error("[hardware]\ncsa_stages = \"wallace\"\n"),
+            "acc.toml:2:14: key 'hardware.csa_stages': expected one of \"rounds\", \"paper\", got \"wallace\"");
+  EXPECT_EQ(load_error("[hardware]\ninter_chip_bits_per_cycle = 0.5\n"),
+            "acc.toml:2:29: key 'hardware.inter_chip_bits_per_cycle': expected a number in [1, 1000000000], got 0.5");
   EXPECT_EQ(load_error("[hardware]\nrnas_per_tile = 10.5\n"),
             "acc.toml:2:17: key 'hardware.rnas_per_tile': expected a whole number, got 10.5");
 }

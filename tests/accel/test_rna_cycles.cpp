@@ -74,6 +74,22 @@ TEST(NeuronCycles, TinyDenseNeuronByHand) {
   EXPECT_NEAR(e.total(), 7.6211594e-12, 1e-19);
 }
 
+TEST(NeuronCycles, PaperCarrySaveRuleCountsStoredProducts) {
+  // Sec 4.1.2: log_{3/2}(w*u) stages of 13 cycles. 1.5^3 = 3.375 < 4 <= 1.5^4 = 5.06: 4 stages
+  // for w*u = 4; 1.5^17 = 985.3 < 1024 <= 1.5^18 = 1477.9: 18 stages for the 1K table.
+  EXPECT_EQ(paper_carry_save_stages(1), 0);
+  EXPECT_EQ(paper_carry_save_stages(2), 2);  // 1.5 < 2 <= 2.25
+  EXPECT_EQ(paper_carry_save_stages(4), 4);
+  EXPECT_EQ(paper_carry_save_stages(1024), 18);
+  EXPECT_EQ(paper_carry_save_stages(4096), 21);  // 1.5^20 = 3325.3 < 4096 <= 1.5^21 = 4987.9
+  HardwareParams hw;
+  hw.csa_stages = "paper";
+  const NeuronCycles c = neuron_cycles(dense_layer("fc", 8, 2), CodebookSizes{2, 2, 64}, hw);
+  EXPECT_EQ(c.carry_save, 13 * 4);     // w*u = 4 products: 4 stages (the "rounds" rule: 2 for M = 4)
+  EXPECT_EQ(c.carry_propagate, 416);   // 13 N
+  EXPECT_EQ(c.latency(), 4 + 13 + 52 + 416 + 5 + 5 + 1);
+}
+
 TEST(NeuronCycles, MaxPoolUsesNdcamSearch) {
   const HardwareParams hw;
   const LayerShape pool = max_pool_layer("pool", 4, 4, 1, 2, 2);
