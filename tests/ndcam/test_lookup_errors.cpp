@@ -1,0 +1,154 @@
+// The lookup-perturbation hook of the composer's LUT inference and the NDCAM search-error
+// injector: a perturbed encoding lookup equals feeding the shifted code's centroid, a perturbed
+// activation lookup equals a table whose z column is shifted, error-free models change nothing,
+// and injected errors depend only on (seed, image, lookup, neuron): not on block size or on how
+// the images are split (ranks).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "composer/composer.hpp"
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "ndcam/lookup_errors.hpp"
+
+using namespace rapidnn;
+using namespace rapidnn::composer;
+
+namespace {
+
+nn::Model small_mlp() {
+  nn::Model m(nn::Shape{20, 1, 1});
+  m.dense(16);
+  m.activation(nn::Activation::kSigmoid);
+  m.dense(8);
+  m.relu();
+  m.dense(4);
+  for (auto& p : m.params()) {
+    CounterRng rng(3, RngDomain::kUser, static_cast<std::uint64_t>(p.node) * 16 + (p.param.name == "bias"));
+    auto& v = *p.param.value;
+    for (std::int64_t i = 0; i < v.size(); ++i) v.data()[i] = static_cast<float>(rng.normal(0.0, 0.5));
+  }
+  return m;
+}
+
+nn::Matrix random_input(std::int64_t rows, std::int64_t cols) {
+  nn::Matrix x(rows, cols);
+  CounterRng rng(4, RngDomain::kSyntheticData, 0);
+  for (std::int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.uniform());
+  return x;
+}
+
+ComposedModel compose_small(nn::Model& m, const nn::Matrix& x, int q) {
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(x.rows()));
+  for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<std::int64_t>(i);
+  const auto samples = collect_layer_samples(m, x, rows);
+  const std::vector<int> ws{8}, us{8};
+  const auto cb = build_layer_codebooks(m, samples, CodebookKind::kTree, ws, us, 0.001);
+  return compose(m, cb, {8, 8, q, TablePlacement::kUniform});
+}
+
+// Every lookup of one kind (and table) returns the next row up, clamped.
+class ShiftUp final : public LookupPerturbation {
+ public:
+  ShiftUp(LookupKind kind, int table) : kind_(kind), table_(table) {}
+  int returned_row(int row, int rows, const LookupSite& s) const override {
+    return s.kind == kind_ && s.table == table_ ? std::min(row + 1, rows - 1) : row;
+  }
+
+ private:
+  LookupKind kind_;
+  int table_;
+};
+
+}  // namespace
+
+TEST(LookupPerturbation, ShiftedInputEncodingEqualsShiftedInput) {
+  auto m = small_mlp();
+  const auto x = random_input(50, 20);
+  const auto cm = compose_small(m, x, 16);
+  const ShiftUp shift(LookupKind::kEncoding, 0);
+  InferenceOptions opt;
+  opt.perturbation = &shift;
+  const auto perturbed = lut_logits(cm, x, opt);
+  // The same codes from the input itself: every value replaced by the next centroid up.
+  const auto& enc = cm.input_encoder(0);
+  nn::Matrix shifted = x;
+  for (std::int64_t i = 0; i < x.size(); ++i)
+    shifted.data()[i] = enc.decode(static_cast<Code>(std::min(enc.encode(x.data()[i]) + 1, enc.size() - 1)));
+  EXPECT_EQ((perturbed - lut_logits(cm, shifted)).cwiseAbs().maxCoeff(), 0.0f);
+  EXPECT_GT((perturbed - lut_logits(cm, x)).cwiseAbs().maxCoeff(), 0.0f);
+}
+
+TEST(LookupPerturbation, ShiftedActivationLookupEqualsShiftedTable) {
+  auto m = small_mlp();
+  const auto x = random_input(50, 20);
+  const auto cm = compose_small(m, x, 16);
+  ASSERT_FALSE(cm.activations()[0].exact());  // the sigmoid is a 16-row table (q applies to every activation)
+  const ShiftUp shift(LookupKind::kActivation, 0);
+  InferenceOptions opt;
+  opt.perturbation = &shift;
+  const auto perturbed = lut_logits(cm, x, opt);
+  auto acts = cm.activations();
+  const auto& t = acts[0].table;
+  std::vector<float> z(t.z().size());
+  for (std::size_t r = 0; r < z.size(); ++r) z[r] = t.z()[std::min(r + 1, z.size() - 1)];
+  acts[0].table = ActivationTable(t.function(), t.y(), z);
+  const ComposedModel shifted(m, cm.stages(), acts);
+  EXPECT_EQ((perturbed - lut_logits(shifted, x)).cwiseAbs().maxCoeff(), 0.0f);
+  EXPECT_GT((perturbed - lut_logits(cm, x)).cwiseAbs().maxCoeff(), 0.0f);
+}
+
+TEST(SearchErrorInjector, ErrorFreeModelsChangeNothing) {
+  auto m = small_mlp();
+  const auto x = random_input(40, 20);
+  const auto cm = compose_small(m, x, 16);
+  const ndcam::SearchErrorInjector none(1, {ndcam::SearchErrorModel{}, ndcam::SearchErrorModel{}, ndcam::SearchErrorModel{}},
+                                        {ndcam::SearchErrorModel{}, ndcam::SearchErrorModel{}});
+  InferenceOptions opt;
+  opt.perturbation = &none;
+  EXPECT_EQ((lut_logits(cm, x, opt) - lut_logits(cm, x)).cwiseAbs().maxCoeff(), 0.0f);
+}
+
+TEST(SearchErrorInjector, ErrorsDependOnlyOnTheLookupNotOnBlocksOrSplits) {
+  auto m = small_mlp();
+  const auto x = random_input(60, 20);
+  const auto cm = compose_small(m, x, 16);
+  std::vector<std::uint64_t> h(ndcam::TrialStats::kRankOffsetBins, 0);
+  h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(0))] = 70;
+  h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(-1))] = 15;
+  h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(1))] = 15;
+  const ndcam::SearchErrorModel e(h);
+  const ndcam::SearchErrorInjector inj(11, {e, e, e}, {e, e});
+  InferenceOptions opt;
+  opt.perturbation = &inj;
+  opt.block_rows = 7;
+  const auto full = lut_logits(cm, x, opt);
+  EXPECT_GT((full - lut_logits(cm, x)).cwiseAbs().maxCoeff(), 0.0f);  // errors were injected
+  opt.block_rows = 32;
+  EXPECT_EQ((lut_logits(cm, x, opt) - full).cwiseAbs().maxCoeff(), 0.0f);
+  // Images 25..59 evaluated alone (as on another rank) with their global index.
+  const nn::Matrix tail = x.bottomRows(35);
+  opt.first_image = 25;
+  EXPECT_EQ((lut_logits(cm, tail, opt) - full.bottomRows(35)).cwiseAbs().maxCoeff(), 0.0f);
+  // ... and without it they get other errors.
+  opt.first_image = 0;
+  EXPECT_GT((lut_logits(cm, tail, opt) - full.bottomRows(35)).cwiseAbs().maxCoeff(), 0.0f);
+  // Another seed, other errors.
+  const ndcam::SearchErrorInjector other(12, {e, e, e}, {e, e});
+  opt.perturbation = &other;
+  EXPECT_GT((lut_logits(cm, x, opt) - full).cwiseAbs().maxCoeff(), 0.0f);
+}
+
+TEST(SearchErrorInjector, RngItemPacksTheSite) {
+  const LookupSite s{LookupKind::kActivation, 3, 0, 5, 7};
+  EXPECT_EQ(ndcam::SearchErrorInjector::rng_item(s),
+            (std::uint64_t{5} << 40) | (std::uint64_t{3} << 33) | (std::uint64_t{1} << 32) | 7u);
+  const LookupSite bad{LookupKind::kEncoding, 0, 0, std::int64_t{1} << 24, 0};
+  try {
+    ndcam::SearchErrorInjector::rng_item(bad);
+    FAIL() << "no exception";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("image index 16777216 outside [0, 2^24)"), std::string::npos);
+  }
+}
