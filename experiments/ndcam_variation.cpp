@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "common/ndcam_circuit_config.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "experiment.hpp"
@@ -48,24 +49,7 @@ class NdcamVariation final : public Experiment {
         t.fail("bits_per_stage", fmt::format("{} bits per stage exceed value_bits = {}", b, value_bits_));
 
     // Circuit constants: defaults are the calibrated ones (ndcam/circuit_params.hpp).
-    auto c = t.child("circuit");
-    const ndcam::CircuitParams d;
-    circuit_.vdd_v = c.get_double("vdd_v", d.vdd_v, 0.1, 5.0);
-    circuit_.vth_v = c.get_double("vth_v", d.vth_v, 0.0, 5.0);
-    circuit_.alpha = c.get_double("alpha", d.alpha, 1.0, 2.0);
-    circuit_.k_a_per_valpha = c.get_double("k_a_per_valpha", d.k_a_per_valpha, 1e-12, 1.0);
-    circuit_.unit_w_over_l = c.get_double("unit_w_over_l", d.unit_w_over_l, 1e-3, 1e3);
-    circuit_.sense_fraction = c.get_double("sense_fraction", d.sense_fraction, 0.01, 0.99);
-    circuit_.c_ml_fixed_f = c.get_double("c_ml_fixed_f", d.c_ml_fixed_f, 0.0, 1e-9);
-    circuit_.c_ml_per_unit_width_f = c.get_double("c_ml_per_unit_width_f", d.c_ml_per_unit_width_f, 0.0, 1e-9);
-    circuit_.t_precharge_s = c.get_double("t_precharge_s", d.t_precharge_s, 0.0, 1e-6);
-    circuit_.t_sense_s = c.get_double("t_sense_s", d.t_sense_s, 0.0, 1e-6);
-    circuit_.timeout_factor = c.get_double("timeout_factor", d.timeout_factor, 1.0, 1e3);
-    try {
-      circuit_.validate();
-    } catch (const InvalidArgument& e) {
-      c.fail("vth_v", e.what());
-    }
+    circuit_ = parse_ndcam_circuit(t);
 
     for (const auto& name : dists) {
       ndcam::ValueDistribution dist;
