@@ -199,6 +199,7 @@ class NdcamAccuracy final : public Experiment {
     f.set_attr(g, "value_bits", value_bits_);
     f.set_attr(g, "bits_per_stage", bits_per_stage_);
     f.set_attr(g, "sense_resolution_s", resolution_s_);
+    f.set_attr(g, "variation_scaling", circuit_.pelgrom_area_scaling ? "pelgrom" : "uniform");
     f.set_attr(g, "query_distribution", "uniform over [min, max] of each table (fixed point)");
     f.write(g + "/sigma", sigmas_);
     f.set_attr(g + "/sigma", "meaning", "relative std. deviation of every access transistor's W and Vth");

@@ -183,6 +183,7 @@ class NdcamVariation final : public Experiment {
     out.set_attr(g, "wall_s", wall_s_);
     out.set_attr(g, "trials_per_s", static_cast<double>(trials_ * n) / wall_s_);
     out.set_attr(g, "ranks", ctx.comm.size());
+    out.set_attr(g, "variation_scaling", circuit_.pelgrom_area_scaling ? "pelgrom" : "uniform");
     std::vector<std::string> names;
     for (const auto& w : workloads_) names.push_back(w.name);
     out.set_attr(g, "workload_names", names);

@@ -19,6 +19,9 @@ ndcam::CircuitParams parse_ndcam_circuit(ConfigNode& parent) {
   p.t_precharge_s = c.get_double("t_precharge_s", d.t_precharge_s, 0.0, 1e-6);
   p.t_sense_s = c.get_double("t_sense_s", d.t_sense_s, 0.0, 1e-6);
   p.timeout_factor = c.get_double("timeout_factor", d.timeout_factor, 1.0, 1e3);
+  // "uniform": the same relative sigma for every transistor; "pelgrom": sigma of the unit (LSB)
+  // transistor, sigma / sqrt(n) for a cell n units wide (Pelgrom area scaling).
+  p.pelgrom_area_scaling = c.get_choice("variation_scaling", "uniform", {"uniform", "pelgrom"}) == "pelgrom";
   try {
     p.validate();
   } catch (const InvalidArgument& e) {
