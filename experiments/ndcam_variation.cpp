@@ -1,7 +1,7 @@
 // Experiment `ndcam_variation` (paper Sec. 4.2.2): Monte Carlo study of the nearest-distance CAM
 // under process variation. The paper's claim: with 10% variation (5000 HSPICE Monte Carlo runs)
 // match lines of 8 bits are reliably distinguishable, hence 32-bit values in 4 stages.
-// Sweep: workloads (value distribution x rows, plus explicit codebooks) x sense resolution x
+// Sweep: workloads (value distribution x rows, explicit codebooks or those of a composed model) x sense resolution x
 // sigma x bits per stage, `trials` searches per point. Trials are split over ranks in blocks;
 // every trial is keyed by (seed, workload, trial index) and the statistics are integers summed
 // with one allreduce, so the file is bit-identical for any rank count.
@@ -13,7 +13,9 @@
 #include "core/progress.hpp"
 #include "experiment.hpp"
 #include "ndcam/calibration.hpp"
+#include "io/result_reader.hpp"
 #include "ndcam/monte_carlo.hpp"
+#include "ndcam/search_error.hpp"
 #include "par/partition.hpp"
 
 namespace rapidnn::experiments {
@@ -23,6 +25,9 @@ namespace {
 struct Workload {
   std::string name;
   ndcam::WorkloadSpec spec;
+  std::filesystem::path composer_file;  ///< codebook from a composed model (read in run())
+  std::string composer_model;
+  int composer_stage = 0;
 };
 
 struct Point {
@@ -34,7 +39,7 @@ struct Point {
 
 class NdcamVariation final : public Experiment {
  public:
-  void configure(ConfigNode& root, const std::filesystem::path& /*config_dir*/) override {
+  void configure(ConfigNode& root, const std::filesystem::path& config_dir) override {
     auto t = root.child("ndcam_variation");
     trials_ = static_cast<std::uint64_t>(t.get_int("trials", 5000, 1, std::int64_t{1} << 32));
     value_bits_ = static_cast<int>(t.get_int("value_bits", 32, 1, 32));
@@ -79,14 +84,25 @@ class NdcamVariation final : public Experiment {
       w.spec.max_query = true;
       workloads_.push_back(std::move(w));
     }
-    // Explicit tables, e.g. an activation codebook exported by the composer as fixed point.
+    // Explicit tables: `values` (fixed point), or the input codebook of compute stage `stage` of
+    // a composed model in a composer result file (`composer_file`, `model`): the activation
+    // codebook that the previous layer's encoding lookup searches, stored as value_bits fixed
+    // point (ndcam::to_fixed_point, min -> 0, max -> 2^value_bits - 1). The file is read in run().
     for (auto& cb : t.table_array("codebooks")) {
       Workload w;
       w.name = "codebook_" + cb.require_string("name");
       const std::int64_t max_value = (std::int64_t{1} << value_bits_) - 1;
-      for (auto v : cb.get_int_list("values", {}, 0, max_value))
-        w.spec.codebook.push_back(static_cast<std::uint32_t>(v));
-      if (w.spec.codebook.size() < 2) cb.fail("values", "a codebook needs at least 2 values");
+      const std::string file = cb.get_string("composer_file", "");
+      const auto values = cb.get_int_list("values", {}, 0, max_value);
+      if (file.empty()) {
+        for (auto v : values) w.spec.codebook.push_back(static_cast<std::uint32_t>(v));
+        if (w.spec.codebook.size() < 2) cb.fail("values", "a codebook needs at least 2 values");
+      } else {
+        if (!values.empty()) cb.fail("values", "give either values or composer_file, not both");
+        w.composer_file = resolve_path(config_dir, file);
+        w.composer_model = cb.require_string("model");
+        w.composer_stage = static_cast<int>(cb.get_int("stage", 0, 0, 1 << 16));
+      }
       w.spec.distribution = ndcam::ValueDistribution::kCodebook;
       w.spec.rows = static_cast<int>(w.spec.codebook.size());
       w.spec.value_bits = value_bits_;
@@ -102,6 +118,7 @@ class NdcamVariation final : public Experiment {
 
   void run(RunContext& ctx) override {
     const auto& comm = ctx.comm;
+    load_composed_codebooks();
     const par::Range mine = par::block_range(trials_, comm.size(), comm.rank());
     Progress progress("ndcam trials (rank 0)", mine.size() * points_.size(), comm.is_root());
     std::vector<ndcam::TrialStats> stats;
@@ -158,6 +175,21 @@ class NdcamVariation final : public Experiment {
   }
 
  private:
+  // Every rank reads the same file: an error is the same on every rank.
+  void load_composed_codebooks() {
+    for (auto& w : workloads_) {
+      if (w.composer_file.empty()) continue;
+      io::ResultReader in(w.composer_file);
+      const std::string path =
+          fmt::format("/composer/{}/composed/stage_{}/input_centroids", w.composer_model, w.composer_stage);
+      RAPIDNN_THROW_IF_NOT(in.exists(path), IoError, "{}: no composed codebook {} (codebook '{}')",
+                           w.composer_file.string(), path, w.name);
+      const auto centroids = in.read<float>(path);
+      w.spec.codebook = ndcam::to_fixed_point(centroids, value_bits_);
+      w.spec.rows = static_cast<int>(w.spec.codebook.size());
+    }
+  }
+
   ndcam::TrialSpec spec_of(const Point& p, std::uint64_t seed) const {
     ndcam::TrialSpec s;
     s.workload = workloads_[p.workload].spec;

@@ -105,3 +105,43 @@ def test_missing_composed_model_is_one_error(tmp_path, composer_file):
     assert r.stderr.count(msg) == 1, r.stderr
     assert r.stderr.count("rapidnn: error:") == 1, r.stderr
     assert not out.exists()
+
+
+def test_variation_study_searches_a_composed_codebook(tmp_path, composer_file):
+    """ndcam_variation with the activation codebook of a composed model (stage 1's input
+    codebook, as fixed point): the table has that codebook's size and order, and 1 and 2 ranks
+    agree bit for bit."""
+    cfg = tmp_path / "var.toml"
+    cfg.write_text(f"""experiment = "ndcam_variation"
+seed = 3
+[ndcam_variation]
+trials = 120
+bits_per_stage = [8]
+sigma = [0.0, 0.1]
+rows = []
+max_pool_rows = []
+sense_resolution_s = [0.0]
+[[ndcam_variation.codebooks]]
+name = "act1"
+composer_file = "{composer_file}"
+model = "mlp_smoke"
+stage = 1
+""")
+    outs = []
+    for ranks in (1, 2):
+        out = tmp_path / f"var_{ranks}.h5"
+        r = run(["run", cfg, "-o", out], ranks=ranks, timeout=300)
+        assert r.returncode == 0, r.stdout + r.stderr
+        outs.append(out)
+    with h5py.File(outs[0]) as a, h5py.File(outs[1]) as b, h5py.File(composer_file) as c:
+        u = len(c["composer/mlp_smoke/composed/stage_1/input_centroids"])
+        assert list(a["ndcam_variation"].attrs["workload_names"]) == ["codebook_act1"]
+        np.testing.assert_array_equal(a["ndcam_variation/points/rows"][()], [u, u])
+        np.testing.assert_array_equal(a["ndcam_variation/points/counters"][()], b["ndcam_variation/points/counters"][()])
+        # Ideal circuit (sigma 0, perfect SA) returns the min-XOR row: its correct count is the min-XOR one.
+        assert a["ndcam_variation/points/correct"][0] == a["ndcam_variation/points/min_xor_correct"][0]
+    bad = tmp_path / "bad.toml"
+    bad.write_text(cfg.read_text().replace("stage = 1", "stage = 9"))
+    r = run(["run", bad, "-o", tmp_path / "bad.h5"], ranks=2, timeout=300)
+    assert r.returncode != 0
+    assert r.stderr.count(f"{composer_file}: no composed codebook /composer/mlp_smoke/composed/stage_9/input_centroids") == 1, r.stderr
