@@ -140,6 +140,53 @@ TEST(SearchErrorInjector, ErrorsDependOnlyOnTheLookupNotOnBlocksOrSplits) {
   EXPECT_GT((lut_logits(cm, x, opt) - full).cwiseAbs().maxCoeff(), 0.0f);
 }
 
+TEST(SearchErrorInjector, CnnLookupsInTheCodeDomainAreReproducible) {
+  // Conv + avg pool + sigmoid table + conv + ReLU table + max pool: the sigmoid after the pool
+  // is met in the code domain (decode, table lookup, re-encode: two lookups of one step, keyed
+  // apart by kind).
+  nn::Model m(nn::Shape{2, 9, 9});
+  m.conv2d({4, 3, 3, 1, 1, true});
+  m.avg_pool({2, 2, 0, false});
+  m.activation(nn::Activation::kSigmoid);
+  m.conv2d({5, 3, 3, 2, 1, true});
+  m.relu();
+  m.max_pool({2, 1, 0, false});
+  m.flatten();
+  m.dense(3);
+  for (auto& p : m.params()) {
+    CounterRng rng(8, RngDomain::kUser, static_cast<std::uint64_t>(p.node) * 16 + (p.param.name == "bias"));
+    auto& v = *p.param.value;
+    for (std::int64_t i = 0; i < v.size(); ++i) v.data()[i] = static_cast<float>(rng.normal(0.0, 0.3));
+  }
+  const auto x = random_input(30, m.input_shape().size());
+  const auto cm = compose_small(m, x, 16);
+  bool code_activate = false;
+  for (const auto& st : cm.steps()) code_activate |= st.kind == StepKind::kCodeActivate;
+  ASSERT_TRUE(code_activate);
+  std::vector<std::uint64_t> h(ndcam::TrialStats::kRankOffsetBins, 0);
+  h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(0))] = 60;
+  h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(-2))] = 20;
+  h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(1))] = 20;
+  const ndcam::SearchErrorModel e(h);
+  const std::vector<ndcam::SearchErrorModel> enc(cm.stages().size(), e), act(cm.activations().size(), e);
+  const ndcam::SearchErrorInjector inj(21, enc, act);
+  InferenceOptions opt;
+  opt.perturbation = &inj;
+  opt.block_rows = 4;
+  const auto full = lut_logits(cm, x, opt);
+  EXPECT_GT((full - lut_logits(cm, x)).cwiseAbs().maxCoeff(), 0.0f);
+  opt.block_rows = 30;
+  EXPECT_EQ((lut_logits(cm, x, opt) - full).cwiseAbs().maxCoeff(), 0.0f);
+  opt.first_image = 10;
+  const nn::Matrix tail = x.bottomRows(20);
+  EXPECT_EQ((lut_logits(cm, tail, opt) - full.bottomRows(20)).cwiseAbs().maxCoeff(), 0.0f);
+  // The counting and the reference accumulation see the same perturbed codes.
+  opt.first_image = 0;
+  opt.accumulation = Accumulation::kReference;
+  const float scale = 1.0f + full.cwiseAbs().maxCoeff();
+  EXPECT_LT((lut_logits(cm, x, opt) - full).cwiseAbs().maxCoeff(), 1e-4f * scale);
+}
+
 TEST(SearchErrorInjector, RngItemPacksTheSite) {
   const LookupSite s{LookupKind::kActivation, 3, 0, 5, 7};
   EXPECT_EQ(ndcam::SearchErrorInjector::rng_item(s),
