@@ -52,11 +52,41 @@ class SearchErrorModel {
 /// give -(kRankOffsetMax + 1) and kRankOffsetMax + 1).
 std::int64_t rank_offset_of_bin(int bin);
 
-/// A float table (ascending, e.g. a codebook or the y column of an activation table) as
-/// value_bits-wide offset-binary fixed point: min -> 0, max -> 2^value_bits - 1, linear in
-/// between, rounded to nearest. The order of the values is kept (ties may appear). Throws
-/// InvalidArgument for fewer than 2 values, non-finite or descending values.
+/// The linear map of a table's range [lo, hi] onto value_bits-wide offset-binary fixed point:
+/// lo -> 0, hi -> 2^value_bits - 1, rounded to nearest; values outside [lo, hi] are clamped
+/// (a query below the table reads as its minimum, as an AM block's clipped domain does).
+struct FixedPointMap {
+  double lo = 0.0, hi = 1.0;
+  int value_bits = 32;
+  std::uint32_t operator()(float v) const;
+};
+
+/// The map of an ascending float table (e.g. a codebook or the y column of an activation
+/// table). Throws InvalidArgument for fewer than 2 values, non-finite or descending values.
+FixedPointMap fixed_point_map(std::span<const float> table, int value_bits);
+/// The table through its own map: order kept (ties may appear), ends at 0 and 2^value_bits - 1.
 std::vector<std::uint32_t> to_fixed_point(std::span<const float> values, int value_bits);
+
+/// Row-conditional search errors of one table: a SearchErrorModel per nearest row, and the
+/// pooled one for rows that no measured search had as its nearest row.
+class TableSearchErrors {
+ public:
+  TableSearchErrors() = default;  ///< error-free
+  /// Only a pooled model (every row the same distribution).
+  explicit TableSearchErrors(SearchErrorModel pooled) : pooled_(std::move(pooled)) {}
+  /// From rows x kRankOffsetBins counts (row = the nearest row of each search).
+  TableSearchErrors(std::span<const std::uint64_t> row_hist, int rows);
+
+  const SearchErrorModel& for_row(int row) const;
+  const SearchErrorModel& pooled() const { return pooled_; }
+  bool error_free() const { return error_free_ && pooled_.error_free(); }
+  int returned_row(int row, int rows, CounterRng& rng) const { return for_row(row).returned_row(row, rows, rng); }
+
+ private:
+  std::vector<SearchErrorModel> per_row_;  // trials() == 0: not measured, use pooled_
+  SearchErrorModel pooled_;
+  bool error_free_ = true;
+};
 
 /// What the search-error measurement of one table needs.
 struct TableSearchSpec {
@@ -66,11 +96,19 @@ struct TableSearchSpec {
   CircuitParams params;              ///< sigma_w / sigma_vth set the variation
   std::uint64_t seed = 1;
   std::uint32_t stream = 0;          ///< RNG stream (one per table: common random numbers over sigma)
+  /// Queries drawn uniformly from this list (fixed point, e.g. the values the network looks up
+  /// mapped by the table's FixedPointMap); empty: uniform over [min, max] of the table.
+  std::vector<std::uint32_t> queries;
 };
 
 /// Statistics of searches [begin, end) of the table, queries uniform over [min, max] of the table
 /// (TrialRunner with a kCodebook workload; trial t keyed by (seed, stream, t), so ranges on
 /// different ranks merge into the result of one range).
 TrialStats measure_table_search(const TableSearchSpec& spec, std::uint64_t begin, std::uint64_t end);
+
+/// The same searches as measure_table_search, their rank offsets counted per nearest row (the
+/// lowest-index row at the minimum absolute distance, as composer::NearestEncoder picks):
+/// rows x kRankOffsetBins counts, row-major. Summed over rows = TrialStats::rank_offset_hist.
+std::vector<std::uint64_t> measure_row_search(const TableSearchSpec& spec, std::uint64_t begin, std::uint64_t end);
 
 }  // namespace rapidnn::ndcam

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "ndcam/search_error.hpp"
+#include "ndcam/workload.hpp"
 
 using namespace rapidnn;
 using namespace rapidnn::ndcam;
@@ -118,4 +119,84 @@ TEST(SearchError, TableMeasurementMergesOverTrialRanges) {
   // roughly 40-60% of searches at sigma = 10%).
   EXPECT_GT(m.error_rate(), 0.05);
   EXPECT_LT(m.error_rate(), 0.95);
+}
+
+TEST(SearchError, FixedPointMapClampsQueriesToTheTableRange) {
+  const std::vector<float> t{-1.0f, 1.0f};
+  const FixedPointMap map = fixed_point_map(t, 8);
+  EXPECT_EQ(map(-1.0f), 0u);
+  EXPECT_EQ(map(1.0f), 255u);
+  EXPECT_EQ(map(0.0f), 128u);  // 127.5 rounds up
+  EXPECT_EQ(map(-7.0f), 0u);   // below the table: its minimum
+  EXPECT_EQ(map(3.0f), 255u);
+}
+
+TEST(SearchError, QueriesComeFromTheGivenList) {
+  TableSearchSpec spec;
+  spec.table = {0u, 1000u, 70000u, 4000000000u};
+  spec.queries = {5u, 69000u};
+  spec.params.sigma_w = spec.params.sigma_vth = 0.0;
+  spec.params.sense_resolution_s = 0.0;
+  // sigma 0, perfect SA: the min-XOR row. 5 -> row 0 (0 differs in the fewest high bits);
+  // 69000 = 0x10D88 vs 70000 = 0x11170: same top 15 bits of 17 -> row 2: both exact.
+  const auto h = measure_row_search(spec, 0, 400);
+  const auto bins = static_cast<std::size_t>(TrialStats::kRankOffsetBins);
+  const auto zero = static_cast<std::size_t>(TrialStats::rank_offset_bin(0));
+  std::uint64_t row0 = 0, row2 = 0, other = 0;
+  for (std::size_t r = 0; r < 4; ++r)
+    for (std::size_t b = 0; b < bins; ++b) {
+      const auto n = h[r * bins + b];
+      if (r == 0 && b == zero) row0 += n;
+      else if (r == 2 && b == zero) row2 += n;
+      else other += n;
+    }
+  EXPECT_EQ(other, 0u);
+  EXPECT_EQ(row0 + row2, 400u);
+  EXPECT_NEAR(static_cast<double>(row0), 200.0, 5 * 10.0);  // binomial(400, 1/2): sd 10
+  // A query list without a codebook workload is rejected.
+  WorkloadSpec w;
+  w.queries = {1u};
+  EXPECT_NE(message_of([&] { w.validate(); }).find("a query list needs a codebook workload, got uniform"),
+            std::string::npos);
+}
+
+TEST(SearchError, RowHistogramsSumToThePooledOne) {
+  const std::vector<float> codebook{-2.0f, -0.5f, 0.0f, 0.1f, 0.4f, 1.0f, 1.5f, 3.0f};
+  TableSearchSpec spec;
+  spec.table = to_fixed_point(codebook, 32);
+  spec.params.sigma_w = spec.params.sigma_vth = 0.1;
+  spec.seed = 6;
+  const auto rows = measure_row_search(spec, 0, 250);
+  const TrialStats pooled = measure_table_search(spec, 0, 250);
+  const auto bins = static_cast<std::size_t>(TrialStats::kRankOffsetBins);
+  for (std::size_t b = 0; b < bins; ++b) {
+    std::uint64_t sum = 0;
+    for (std::size_t r = 0; r < codebook.size(); ++r) sum += rows[r * bins + b];
+    EXPECT_EQ(sum, pooled.rank_offset_hist[b]) << b;
+  }
+  // Ranges merge: [0, 100) + [100, 250) = [0, 250).
+  auto a = measure_row_search(spec, 0, 100);
+  const auto c = measure_row_search(spec, 100, 250);
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] += c[i];
+  EXPECT_EQ(a, rows);
+}
+
+TEST(SearchError, TableErrorsUseTheRowModelOrThePooledOne) {
+  const auto bins = static_cast<std::size_t>(TrialStats::kRankOffsetBins);
+  std::vector<std::uint64_t> h(3 * bins, 0);
+  h[0 * bins + static_cast<std::size_t>(TrialStats::rank_offset_bin(1))] = 4;   // row 0: always +1
+  h[2 * bins + static_cast<std::size_t>(TrialStats::rank_offset_bin(-1))] = 4;  // row 2: always -1
+  const TableSearchErrors t(h, 3);
+  EXPECT_FALSE(t.error_free());
+  EXPECT_EQ(t.for_row(0).offset_for(0), 1);
+  EXPECT_EQ(t.for_row(2).offset_for(3), -1);
+  // Row 1 was never the nearest row: the pooled model (half +1, half -1).
+  EXPECT_EQ(&t.for_row(1), &t.pooled());
+  EXPECT_EQ(t.pooled().trials(), 8u);
+  CounterRng rng(3, RngDomain::kSearchError, 1);
+  EXPECT_EQ(t.returned_row(0, 3, rng), 1);
+  EXPECT_EQ(t.returned_row(2, 3, rng), 1);
+  EXPECT_NE(message_of([&] { TableSearchErrors(std::span<const std::uint64_t>(h.data(), 10), 3); })
+                .find("row histograms of 3 rows need 201 counts, got 10"),
+            std::string::npos);
 }
