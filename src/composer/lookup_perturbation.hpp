@@ -20,6 +20,7 @@ struct LookupSite {
   int table = 0;          ///< kEncoding: compute stage whose input codebook is searched; kActivation: activation stage
   std::int64_t image = 0;
   std::int64_t neuron = 0;
+  float value = 0.0f;     ///< the value searched for (before the table's clipping)
 };
 
 class LookupPerturbation {

@@ -249,20 +249,21 @@ void run_block(const ComposedModel& m, const nn::Matrix& x, std::int64_t r0, std
     std::copy(x.row(r).data(), x.row(r).data() + b.cols, b.f.data() + (r - r0) * b.cols);
   Scratch scratch;
   // Site of element i of the block (row-major rows x cols) for the perturbation hook.
-  auto site = [&](LookupKind kind, int step_no, int table, std::size_t i) {
+  auto site = [&](LookupKind kind, int step_no, int table, std::size_t i, float value) {
     const auto cols = static_cast<std::size_t>(b.cols);
     return LookupSite{kind, step_no, table, opt.first_image + r0 + static_cast<std::int64_t>(i / cols),
-                      static_cast<std::int64_t>(i % cols)};
+                      static_cast<std::int64_t>(i % cols), value};
   };
   auto activate = [&](const ActivationStage& a, float y, int step_no, int table, std::size_t i) {
     if (!perturb || a.exact()) return a.apply(y);
-    const int row = perturb->returned_row(a.table.row_of(y), a.table.rows(), site(LookupKind::kActivation, step_no, table, i));
+    const int row =
+        perturb->returned_row(a.table.row_of(y), a.table.rows(), site(LookupKind::kActivation, step_no, table, i, y));
     return a.table.z()[static_cast<std::size_t>(row)];
   };
   auto encode = [&](const NearestEncoder& enc, float v, int step_no, int table, std::size_t i) {
     const Code c = enc.encode(v);
     if (!perturb) return c;
-    return static_cast<Code>(perturb->returned_row(c, enc.size(), site(LookupKind::kEncoding, step_no, table, i)));
+    return static_cast<Code>(perturb->returned_row(c, enc.size(), site(LookupKind::kEncoding, step_no, table, i, v)));
   };
   for (std::size_t step_no = 0; step_no < m.steps().size(); ++step_no) {
     const auto& step = m.steps()[step_no];

@@ -4,8 +4,8 @@
 
 namespace rapidnn::ndcam {
 
-SearchErrorInjector::SearchErrorInjector(std::uint64_t seed, std::vector<SearchErrorModel> encoding,
-                                         std::vector<SearchErrorModel> activation)
+SearchErrorInjector::SearchErrorInjector(std::uint64_t seed, std::vector<TableSearchErrors> encoding,
+                                         std::vector<TableSearchErrors> activation)
     : seed_(seed), encoding_(std::move(encoding)), activation_(std::move(activation)) {}
 
 std::uint64_t SearchErrorInjector::rng_item(const composer::LookupSite& site) {
@@ -23,10 +23,39 @@ int SearchErrorInjector::returned_row(int row, int rows, const composer::LookupS
   const auto& models = site.kind == composer::LookupKind::kEncoding ? encoding_ : activation_;
   if (models.empty()) return row;
   RAPIDNN_ASSERT(site.table >= 0 && static_cast<std::size_t>(site.table) < models.size());
-  const SearchErrorModel& m = models[static_cast<std::size_t>(site.table)];
+  const SearchErrorModel& m = models[static_cast<std::size_t>(site.table)].for_row(row);
   if (m.error_free()) return row;
   CounterRng rng(seed_, RngDomain::kSearchError, rng_item(site));
   return m.returned_row(row, rows, rng);
+}
+
+LookupRecorder::LookupRecorder(int encoding_tables, int activation_tables, std::int64_t first_image,
+                               std::int64_t images)
+    : first_(first_image), images_(images) {
+  RAPIDNN_THROW_IF_NOT(encoding_tables >= 0 && activation_tables >= 0 && images >= 0, InvalidArgument,
+                       "ndcam: recorder needs non-negative sizes, got {}, {}, {}", encoding_tables,
+                       activation_tables, images);
+  slots_.resize(2);
+  slots_[0].assign(static_cast<std::size_t>(encoding_tables), std::vector<std::vector<float>>(static_cast<std::size_t>(images)));
+  slots_[1].assign(static_cast<std::size_t>(activation_tables), std::vector<std::vector<float>>(static_cast<std::size_t>(images)));
+}
+
+int LookupRecorder::returned_row(int row, int /*rows*/, const composer::LookupSite& site) const {
+  auto& tables = slots_[static_cast<std::size_t>(site.kind)];
+  const std::int64_t image = site.image - first_;
+  RAPIDNN_ASSERT(site.table >= 0 && static_cast<std::size_t>(site.table) < tables.size());
+  RAPIDNN_ASSERT(image >= 0 && image < images_);
+  tables[static_cast<std::size_t>(site.table)][static_cast<std::size_t>(image)].push_back(site.value);
+  return row;
+}
+
+std::vector<float> LookupRecorder::values(composer::LookupKind kind, int table) const {
+  const auto& tables = slots_[static_cast<std::size_t>(kind)];
+  RAPIDNN_THROW_IF_NOT(table >= 0 && static_cast<std::size_t>(table) < tables.size(), InvalidArgument,
+                       "ndcam: recorder has no table {} of this kind", table);
+  std::vector<float> out;
+  for (const auto& image : tables[static_cast<std::size_t>(table)]) out.insert(out.end(), image.begin(), image.end());
+  return out;
 }
 
 }  // namespace rapidnn::ndcam

@@ -18,9 +18,9 @@ class SearchErrorInjector final : public composer::LookupPerturbation {
  public:
   /// `encoding[s]`: errors of compute stage s's input-codebook search; `activation[a]`: of
   /// activation stage a's table search (ignored for exact activations). An empty vector means
-  /// error-free lookups of that kind.
-  SearchErrorInjector(std::uint64_t seed, std::vector<SearchErrorModel> encoding,
-                      std::vector<SearchErrorModel> activation);
+  /// error-free lookups of that kind. The lookup's nearest row selects the row's model.
+  SearchErrorInjector(std::uint64_t seed, std::vector<TableSearchErrors> encoding,
+                      std::vector<TableSearchErrors> activation);
 
   int returned_row(int row, int rows, const composer::LookupSite& site) const override;
 
@@ -30,7 +30,23 @@ class SearchErrorInjector final : public composer::LookupPerturbation {
 
  private:
   std::uint64_t seed_;
-  std::vector<SearchErrorModel> encoding_, activation_;
+  std::vector<TableSearchErrors> encoding_, activation_;
+};
+
+/// Records the values the network looks up (no errors injected): values(kind, table) holds,
+/// image by image in order, every value searched in that table by images
+/// [first_image, first_image + images). Each image's values are written only by the thread that
+/// runs that image, so recording is race-free and the order does not depend on threads.
+class LookupRecorder final : public composer::LookupPerturbation {
+ public:
+  LookupRecorder(int encoding_tables, int activation_tables, std::int64_t first_image, std::int64_t images);
+  int returned_row(int row, int rows, const composer::LookupSite& site) const override;
+  std::vector<float> values(composer::LookupKind kind, int table) const;
+
+ private:
+  std::int64_t first_, images_;
+  // [kind][table][image] -> values in lookup order
+  mutable std::vector<std::vector<std::vector<std::vector<float>>>> slots_;
 };
 
 }  // namespace rapidnn::ndcam

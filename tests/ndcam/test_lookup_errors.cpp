@@ -103,8 +103,8 @@ TEST(SearchErrorInjector, ErrorFreeModelsChangeNothing) {
   auto m = small_mlp();
   const auto x = random_input(40, 20);
   const auto cm = compose_small(m, x, 16);
-  const ndcam::SearchErrorInjector none(1, {ndcam::SearchErrorModel{}, ndcam::SearchErrorModel{}, ndcam::SearchErrorModel{}},
-                                        {ndcam::SearchErrorModel{}, ndcam::SearchErrorModel{}});
+  const ndcam::SearchErrorInjector none(1, {ndcam::TableSearchErrors{}, ndcam::TableSearchErrors{}, ndcam::TableSearchErrors{}},
+                                        {ndcam::TableSearchErrors{}, ndcam::TableSearchErrors{}});
   InferenceOptions opt;
   opt.perturbation = &none;
   EXPECT_EQ((lut_logits(cm, x, opt) - lut_logits(cm, x)).cwiseAbs().maxCoeff(), 0.0f);
@@ -118,7 +118,7 @@ TEST(SearchErrorInjector, ErrorsDependOnlyOnTheLookupNotOnBlocksOrSplits) {
   h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(0))] = 70;
   h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(-1))] = 15;
   h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(1))] = 15;
-  const ndcam::SearchErrorModel e(h);
+  const ndcam::TableSearchErrors e(ndcam::SearchErrorModel{h});
   const ndcam::SearchErrorInjector inj(11, {e, e, e}, {e, e});
   InferenceOptions opt;
   opt.perturbation = &inj;
@@ -167,8 +167,8 @@ TEST(SearchErrorInjector, CnnLookupsInTheCodeDomainAreReproducible) {
   h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(0))] = 60;
   h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(-2))] = 20;
   h[static_cast<std::size_t>(ndcam::TrialStats::rank_offset_bin(1))] = 20;
-  const ndcam::SearchErrorModel e(h);
-  const std::vector<ndcam::SearchErrorModel> enc(cm.stages().size(), e), act(cm.activations().size(), e);
+  const ndcam::TableSearchErrors e(ndcam::SearchErrorModel{h});
+  const std::vector<ndcam::TableSearchErrors> enc(cm.stages().size(), e), act(cm.activations().size(), e);
   const ndcam::SearchErrorInjector inj(21, enc, act);
   InferenceOptions opt;
   opt.perturbation = &inj;
@@ -187,11 +187,34 @@ TEST(SearchErrorInjector, CnnLookupsInTheCodeDomainAreReproducible) {
   EXPECT_LT((lut_logits(cm, x, opt) - full).cwiseAbs().maxCoeff(), 1e-4f * scale);
 }
 
+TEST(LookupRecorder, RecordsTheSearchedValuesImageByImage) {
+  auto m = small_mlp();
+  const auto x = random_input(12, 20);
+  const auto cm = compose_small(m, x, 16);
+  // Images 3..10 on their own, first_image 3, 3 rows per block (several threads).
+  const nn::Matrix part = x.middleRows(3, 8);
+  const ndcam::LookupRecorder rec(static_cast<int>(cm.stages().size()), static_cast<int>(cm.activations().size()), 3, 8);
+  InferenceOptions opt;
+  opt.perturbation = &rec;
+  opt.first_image = 3;
+  opt.block_rows = 3;
+  // Recording changes nothing.
+  EXPECT_EQ((lut_logits(cm, part, opt) - lut_logits(cm, part)).cwiseAbs().maxCoeff(), 0.0f);
+  // The first encoding searches the raw inputs: image by image, feature by feature.
+  const auto v = rec.values(LookupKind::kEncoding, 0);
+  ASSERT_EQ(v.size(), 8u * 20u);
+  for (std::int64_t r = 0; r < 8; ++r)
+    for (std::int64_t c = 0; c < 20; ++c) EXPECT_EQ(v[static_cast<std::size_t>(r * 20 + c)], part(r, c));
+  // The sigmoid table sees the 16 pre-activations of each image; the next encoding its outputs.
+  EXPECT_EQ(rec.values(LookupKind::kActivation, 0).size(), 8u * 16u);
+  EXPECT_EQ(rec.values(LookupKind::kEncoding, 1).size(), 8u * 16u);
+}
+
 TEST(SearchErrorInjector, RngItemPacksTheSite) {
-  const LookupSite s{LookupKind::kActivation, 3, 0, 5, 7};
+  const LookupSite s{LookupKind::kActivation, 3, 0, 5, 7, 0.0f};
   EXPECT_EQ(ndcam::SearchErrorInjector::rng_item(s),
             (std::uint64_t{5} << 40) | (std::uint64_t{3} << 33) | (std::uint64_t{1} << 32) | 7u);
-  const LookupSite bad{LookupKind::kEncoding, 0, 0, std::int64_t{1} << 24, 0};
+  const LookupSite bad{LookupKind::kEncoding, 0, 0, std::int64_t{1} << 24, 0, 0.0f};
   try {
     ndcam::SearchErrorInjector::rng_item(bad);
     FAIL() << "no exception";
