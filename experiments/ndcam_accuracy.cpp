@@ -54,7 +54,10 @@ struct ModelOutcome {
   std::vector<Table> tables;
   std::vector<double> error;                 // per sigma
   std::vector<double> lookup_error_rate;     // sigma x table
-  std::vector<std::uint64_t> offset_hist;    // sigma x table x bins
+  std::vector<std::uint64_t> offset_hist;    // sigma x table x bins (summed over nearest rows)
+  std::vector<std::vector<std::uint64_t>> row_hist;  // per table: sigma x rows x bins
+  std::int64_t recorded_images = 0;
+  std::vector<std::int64_t> query_count;     // per table (recorded queries)
 };
 
 class NdcamAccuracy final : public Experiment {
@@ -74,6 +77,9 @@ class NdcamAccuracy final : public Experiment {
     accumulation_ = t.get_choice("accumulation", "counting", {"counting", "reference"}) == "counting"
                         ? composer::Accumulation::kCounting
                         : composer::Accumulation::kReference;
+    // Queries of the search-error measurement: the values the network looks up on the first
+    // recorded_images training images, or (0) uniform over each table's range.
+    recorded_images_ = t.get_int("recorded_images", 100, 0, 1 << 20);
     const auto lookups = t.get_string_list("lookups", {"encoding", "activation"});
     for (const auto& l : lookups) {
       if (l == "encoding") encoding_ = true;
@@ -164,10 +170,32 @@ class NdcamAccuracy final : public Experiment {
         if (!cm.activations()[a].exact())
           o.tables.push_back({composer::LookupKind::kActivation, static_cast<int>(a), cm.activations()[a].table.y()});
 
+    // Queries of each table's searches: the values the network looks up on the first
+    // recorded_images training images (mapped by the table's own fixed-point map, clamped), or
+    // uniform over the table's range.
+    std::vector<std::vector<std::uint32_t>> queries(o.tables.size());
+    if (recorded_images_ > 0) {
+      const nn::Matrix xtr = to_matrix(data.train);
+      const std::int64_t n = std::min<std::int64_t>(recorded_images_, xtr.rows());
+      const ndcam::LookupRecorder rec(static_cast<int>(cm.stages().size()), static_cast<int>(cm.activations().size()),
+                                      0, n);
+      composer::InferenceOptions opt;
+      opt.perturbation = &rec;
+      opt.accumulation = accumulation_;
+      composer::lut_logits(cm, xtr.topRows(n), opt);
+      o.recorded_images = n;
+      for (std::size_t k = 0; k < o.tables.size(); ++k) {
+        const auto map = ndcam::fixed_point_map(o.tables[k].values, value_bits_);
+        for (float v : rec.values(o.tables[k].kind, o.tables[k].index)) queries[k].push_back(map(v));
+        o.query_count.push_back(static_cast<std::int64_t>(queries[k].size()));
+      }
+    }
+
     const par::Range trials = par::block_range(trials_, comm.size(), comm.rank());
     const std::size_t bins = ndcam::TrialStats::kRankOffsetBins;
+    o.row_hist.resize(o.tables.size());
     for (double sigma : sigmas_) {
-      std::vector<std::uint64_t> hist;
+      std::vector<std::uint64_t> hist;  // per table: rows x bins, nearest row by nearest row
       for (std::size_t k = 0; k < o.tables.size(); ++k) {
         ndcam::TableSearchSpec ts;
         ts.table = ndcam::to_fixed_point(o.tables[k].values, value_bits_);
@@ -178,19 +206,28 @@ class NdcamAccuracy final : public Experiment {
         ts.params.sense_resolution_s = resolution_s_;
         ts.seed = ctx.seed;
         ts.stream = static_cast<std::uint32_t>(k);
-        const auto st = ndcam::measure_table_search(ts, trials.begin, trials.end);
-        hist.insert(hist.end(), st.rank_offset_hist.begin(), st.rank_offset_hist.end());
+        ts.queries = queries[k];
+        const auto h = ndcam::measure_row_search(ts, trials.begin, trials.end);
+        hist.insert(hist.end(), h.begin(), h.end());
       }
       comm.allreduce_sum(std::span<std::uint64_t>(hist));
-      std::vector<ndcam::SearchErrorModel> enc(cm.stages().size()), act(cm.activations().size());
+      std::vector<ndcam::TableSearchErrors> enc(cm.stages().size()), act(cm.activations().size());
+      std::size_t pos = 0;
       for (std::size_t k = 0; k < o.tables.size(); ++k) {
-        const ndcam::SearchErrorModel model(std::span<const std::uint64_t>(hist.data() + k * bins, bins));
-        (o.tables[k].kind == composer::LookupKind::kEncoding ? enc : act)[static_cast<std::size_t>(o.tables[k].index)] = model;
-        o.lookup_error_rate.push_back(model.error_rate());
+        const int rows = static_cast<int>(o.tables[k].values.size());
+        const std::span<const std::uint64_t> h(hist.data() + pos, static_cast<std::size_t>(rows) * bins);
+        pos += h.size();
+        const ndcam::TableSearchErrors errors(h, rows);
+        o.lookup_error_rate.push_back(errors.pooled().error_rate());
+        std::vector<std::uint64_t> pooled(bins, 0);
+        for (std::size_t i = 0; i < h.size(); ++i) pooled[i % bins] += h[i];
+        o.offset_hist.insert(o.offset_hist.end(), pooled.begin(), pooled.end());
+        o.row_hist[k].insert(o.row_hist[k].end(), h.begin(), h.end());
+        (o.tables[k].kind == composer::LookupKind::kEncoding ? enc : act)[static_cast<std::size_t>(o.tables[k].index)] =
+            errors;
       }
       const ndcam::SearchErrorInjector injector(ctx.seed, std::move(enc), std::move(act));
       o.error.push_back(test_error(&injector));
-      o.offset_hist.insert(o.offset_hist.end(), hist.begin(), hist.end());
       log_info(fmt::format("ndcam_accuracy '{}': sigma {:.3f}: error {:.4f}", spec.name, sigma, o.error.back()));
     }
     return o;
@@ -207,7 +244,12 @@ class NdcamAccuracy final : public Experiment {
     f.set_attr(g, "sense_resolution_s", resolution_s_);
     f.set_attr(g, "accumulation", accumulation_ == composer::Accumulation::kCounting ? "counting" : "reference");
     f.set_attr(g, "variation_scaling", circuit_.pelgrom_area_scaling ? "pelgrom" : "uniform");
-    f.set_attr(g, "query_distribution", "uniform over [min, max] of each table (fixed point)");
+    f.set_attr(g, "query_distribution",
+               recorded_images_ > 0
+                   ? fmt::format("the values the network looks up on the first {} training images, fixed point "
+                                 "(clamped to each table's range)", recorded_images_)
+                   : std::string("uniform over [min, max] of each table (fixed point)"));
+    f.set_attr(g, "recorded_images", recorded_images_);
     f.write(g + "/sigma", sigmas_);
     f.set_attr(g + "/sigma", "meaning", "relative std. deviation of every access transistor's W and Vth");
     const auto S = static_cast<std::uint64_t>(sigmas_.size());
@@ -248,6 +290,13 @@ class NdcamAccuracy final : public Experiment {
       f.write(mg + "/lookup_error_rate", o.lookup_error_rate, {S, T});
       f.write(mg + "/rank_offset_hist", o.offset_hist,
               {S, T, static_cast<std::uint64_t>(ndcam::TrialStats::kRankOffsetBins)});
+      for (std::size_t k = 0; k < o.tables.size(); ++k) {
+        f.write(fmt::format("{}/row_rank_offset_hist_{}", mg, k), o.row_hist[k],
+                {S, static_cast<std::uint64_t>(o.tables[k].values.size()),
+                 static_cast<std::uint64_t>(ndcam::TrialStats::kRankOffsetBins)});
+      }
+      f.set_attr(mg, "recorded_images", o.recorded_images);
+      if (!o.query_count.empty()) f.write(mg + "/query_count", o.query_count);
       f.set_attr(mg + "/rank_offset_hist", "bins",
                  fmt::format("returned - nearest row: -{0}..{0}, then below -{0}, above {0}",
                              ndcam::TrialStats::kRankOffsetMax));
@@ -262,6 +311,7 @@ class NdcamAccuracy final : public Experiment {
   double resolution_s_ = 0.0;
   bool encoding_ = false, activation_ = false;
   composer::Accumulation accumulation_ = composer::Accumulation::kCounting;
+  std::int64_t recorded_images_ = 100;
   ndcam::CircuitParams circuit_;
   std::vector<ModelSpec> models_;
   std::vector<ModelOutcome> outcomes_;

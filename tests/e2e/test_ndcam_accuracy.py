@@ -1,6 +1,7 @@
 """The NDCAM accuracy loop end to end: the smoke composer run stores a composed model, the
 ndcam_accuracy driver (configs/smoke/ndcam_accuracy.toml) reloads it, measures the search errors
-of its tables per sigma and re-evaluates the test set with them. Checked: the file is
+of its tables per sigma (queries: the values the network looks up on 100 training images) and
+re-evaluates the test set with them. Checked: the file is
 bit-identical on 1, 2 and 4 ranks; without search errors the reloaded model reproduces the
 error the composer recorded; delta_e is error - baseline; the histograms hold `trials` searches
 and give the recorded lookup error rates; a missing composed model is one clear error."""
@@ -90,6 +91,14 @@ def test_errors_histograms_and_delta_e_are_consistent(accuracy_results, composer
         assert h.shape == (len(sigma), stages, 67)
         assert (h.sum(axis=2) == f["ndcam_accuracy"].attrs["trials_per_table"]).all()
         np.testing.assert_allclose(g["lookup_error_rate"][()], 1 - h[:, :, 32] / h.sum(axis=2), rtol=0, atol=1e-15)
+        # Per-nearest-row histograms sum to the pooled one.
+        for k in range(stages):
+            rh = g[f"row_rank_offset_hist_{k}"][()]
+            assert rh.shape == (len(sigma), g["table_rows"][k], 67)
+            np.testing.assert_array_equal(rh.sum(axis=1), h[:, k, :])
+        # Queries were recorded on 100 training images: 784 pixels each for the input encoding.
+        assert g.attrs["recorded_images"] == 100
+        assert g["query_count"][0] == 100 * 784
         # More variation, more search errors (paired: the same tables, queries and deviates).
         rates = g["lookup_error_rate"][()].mean(axis=1)
         assert (np.diff(rates) > 0).all(), rates
