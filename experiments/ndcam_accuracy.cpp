@@ -4,12 +4,14 @@
 // Per model (a composed model stored by the composer experiment) and per sigma:
 //   1. every table the network searches -- each compute stage's input codebook (the encoding
 //      lookups, u rows) and each q-row activation table (its y column) -- is stored as
-//      value_bits-wide fixed point (ndcam::to_fixed_point) and searched `trials` times by the
-//      behavioural NDCAM (bits_per_stage stages, this sigma on every W and Vth, queries uniform
-//      over the table's range); the rank offset between the returned and the nearest row is
-//      counted (ndcam::measure_table_search);
-//   2. those counts become samplers (ndcam::SearchErrorModel) and the LUT inference of the test
-//      set runs with every selected lookup perturbed by them (ndcam::SearchErrorInjector);
+//      value_bits-wide fixed point (ndcam::FixedPointMap) and searched `trials` times by the
+//      behavioural NDCAM (bits_per_stage stages, this sigma on every W and Vth); the queries are
+//      the values the network looks up on the first `recorded_images` training images
+//      (ndcam::LookupRecorder), or uniform over the table's range when recorded_images = 0; the
+//      rank offset between the returned and the nearest row is counted per nearest row
+//      (ndcam::measure_row_search);
+//   2. those counts become per-row samplers (ndcam::TableSearchErrors) and the LUT inference of
+//      the test set runs with every selected lookup perturbed by them (ndcam::SearchErrorInjector);
 //   3. the test error gives delta_e = error - baseline error (the composer's definition) and the
 //      part due to search errors, error - error of the same composed model without them.
 // Trials and test images are split over ranks in blocks; trial t of table k is keyed by
