@@ -160,6 +160,10 @@ class NdcamAccuracy final : public Experiment {
       return static_cast<double>(comm.sum(wrong)) / static_cast<double>(x.rows());
     };
     o.composed_error = test_error(nullptr);
+    if (o.composed_error != o.composed_error_recorded && comm.is_root())
+      log_info(fmt::format("ndcam_accuracy '{}': warning: composed error {:.4f} differs from the composer's {:.4f}: "
+                           "are the data keys (normalize, test_limit) those of the composer run?",
+                           spec.name, o.composed_error, o.composed_error_recorded));
     log_info(fmt::format("ndcam_accuracy '{}': {} test images, composed error {:.4f} (recorded {:.4f})", spec.name,
                          x.rows(), o.composed_error, o.composed_error_recorded));
 
