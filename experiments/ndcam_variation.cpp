@@ -1,18 +1,21 @@
 // Experiment `ndcam_variation` (paper Sec. 4.2.2): Monte Carlo study of the nearest-distance CAM
 // under process variation. The paper's claim: with 10% variation (5000 HSPICE Monte Carlo runs)
 // match lines of 8 bits are reliably distinguishable, hence 32-bit values in 4 stages.
-// Sweep: workloads (value distribution x rows, plus explicit codebooks) x sense resolution x
+// Sweep: workloads (value distribution x rows, explicit codebooks or those of a composed model) x sense resolution x
 // sigma x bits per stage, `trials` searches per point. Trials are split over ranks in blocks;
 // every trial is keyed by (seed, workload, trial index) and the statistics are integers summed
 // with one allreduce, so the file is bit-identical for any rank count.
 #include <chrono>
 #include <cstdio>
 
+#include "common/ndcam_circuit_config.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
 #include "experiment.hpp"
 #include "ndcam/calibration.hpp"
+#include "io/result_reader.hpp"
 #include "ndcam/monte_carlo.hpp"
+#include "ndcam/search_error.hpp"
 #include "par/partition.hpp"
 
 namespace rapidnn::experiments {
@@ -22,6 +25,9 @@ namespace {
 struct Workload {
   std::string name;
   ndcam::WorkloadSpec spec;
+  std::filesystem::path composer_file;  ///< codebook from a composed model (read in run())
+  std::string composer_model;
+  int composer_stage = 0;
 };
 
 struct Point {
@@ -33,7 +39,7 @@ struct Point {
 
 class NdcamVariation final : public Experiment {
  public:
-  void configure(ConfigNode& root, const std::filesystem::path& /*config_dir*/) override {
+  void configure(ConfigNode& root, const std::filesystem::path& config_dir) override {
     auto t = root.child("ndcam_variation");
     trials_ = static_cast<std::uint64_t>(t.get_int("trials", 5000, 1, std::int64_t{1} << 32));
     value_bits_ = static_cast<int>(t.get_int("value_bits", 32, 1, 32));
@@ -48,24 +54,7 @@ class NdcamVariation final : public Experiment {
         t.fail("bits_per_stage", fmt::format("{} bits per stage exceed value_bits = {}", b, value_bits_));
 
     // Circuit constants: defaults are the calibrated ones (ndcam/circuit_params.hpp).
-    auto c = t.child("circuit");
-    const ndcam::CircuitParams d;
-    circuit_.vdd_v = c.get_double("vdd_v", d.vdd_v, 0.1, 5.0);
-    circuit_.vth_v = c.get_double("vth_v", d.vth_v, 0.0, 5.0);
-    circuit_.alpha = c.get_double("alpha", d.alpha, 1.0, 2.0);
-    circuit_.k_a_per_valpha = c.get_double("k_a_per_valpha", d.k_a_per_valpha, 1e-12, 1.0);
-    circuit_.unit_w_over_l = c.get_double("unit_w_over_l", d.unit_w_over_l, 1e-3, 1e3);
-    circuit_.sense_fraction = c.get_double("sense_fraction", d.sense_fraction, 0.01, 0.99);
-    circuit_.c_ml_fixed_f = c.get_double("c_ml_fixed_f", d.c_ml_fixed_f, 0.0, 1e-9);
-    circuit_.c_ml_per_unit_width_f = c.get_double("c_ml_per_unit_width_f", d.c_ml_per_unit_width_f, 0.0, 1e-9);
-    circuit_.t_precharge_s = c.get_double("t_precharge_s", d.t_precharge_s, 0.0, 1e-6);
-    circuit_.t_sense_s = c.get_double("t_sense_s", d.t_sense_s, 0.0, 1e-6);
-    circuit_.timeout_factor = c.get_double("timeout_factor", d.timeout_factor, 1.0, 1e3);
-    try {
-      circuit_.validate();
-    } catch (const InvalidArgument& e) {
-      c.fail("vth_v", e.what());
-    }
+    circuit_ = parse_ndcam_circuit(t);
 
     for (const auto& name : dists) {
       ndcam::ValueDistribution dist;
@@ -95,14 +84,25 @@ class NdcamVariation final : public Experiment {
       w.spec.max_query = true;
       workloads_.push_back(std::move(w));
     }
-    // Explicit tables, e.g. an activation codebook exported by the composer as fixed point.
+    // Explicit tables: `values` (fixed point), or the input codebook of compute stage `stage` of
+    // a composed model in a composer result file (`composer_file`, `model`): the activation
+    // codebook that the previous layer's encoding lookup searches, stored as value_bits fixed
+    // point (ndcam::to_fixed_point, min -> 0, max -> 2^value_bits - 1). The file is read in run().
     for (auto& cb : t.table_array("codebooks")) {
       Workload w;
       w.name = "codebook_" + cb.require_string("name");
       const std::int64_t max_value = (std::int64_t{1} << value_bits_) - 1;
-      for (auto v : cb.get_int_list("values", {}, 0, max_value))
-        w.spec.codebook.push_back(static_cast<std::uint32_t>(v));
-      if (w.spec.codebook.size() < 2) cb.fail("values", "a codebook needs at least 2 values");
+      const std::string file = cb.get_string("composer_file", "");
+      const auto values = cb.get_int_list("values", {}, 0, max_value);
+      if (file.empty()) {
+        for (auto v : values) w.spec.codebook.push_back(static_cast<std::uint32_t>(v));
+        if (w.spec.codebook.size() < 2) cb.fail("values", "a codebook needs at least 2 values");
+      } else {
+        if (!values.empty()) cb.fail("values", "give either values or composer_file, not both");
+        w.composer_file = resolve_path(config_dir, file);
+        w.composer_model = cb.require_string("model");
+        w.composer_stage = static_cast<int>(cb.get_int("stage", 0, 0, 1 << 16));
+      }
       w.spec.distribution = ndcam::ValueDistribution::kCodebook;
       w.spec.rows = static_cast<int>(w.spec.codebook.size());
       w.spec.value_bits = value_bits_;
@@ -118,6 +118,7 @@ class NdcamVariation final : public Experiment {
 
   void run(RunContext& ctx) override {
     const auto& comm = ctx.comm;
+    load_composed_codebooks();
     const par::Range mine = par::block_range(trials_, comm.size(), comm.rank());
     Progress progress("ndcam trials (rank 0)", mine.size() * points_.size(), comm.is_root());
     std::vector<ndcam::TrialStats> stats;
@@ -174,6 +175,21 @@ class NdcamVariation final : public Experiment {
   }
 
  private:
+  // Every rank reads the same file: an error is the same on every rank.
+  void load_composed_codebooks() {
+    for (auto& w : workloads_) {
+      if (w.composer_file.empty()) continue;
+      io::ResultReader in(w.composer_file);
+      const std::string path =
+          fmt::format("/composer/{}/composed/stage_{}/input_centroids", w.composer_model, w.composer_stage);
+      RAPIDNN_THROW_IF_NOT(in.exists(path), IoError, "{}: no composed codebook {} (codebook '{}')",
+                           w.composer_file.string(), path, w.name);
+      const auto centroids = in.read<float>(path);
+      w.spec.codebook = ndcam::to_fixed_point(centroids, value_bits_);
+      w.spec.rows = static_cast<int>(w.spec.codebook.size());
+    }
+  }
+
   ndcam::TrialSpec spec_of(const Point& p, std::uint64_t seed) const {
     ndcam::TrialSpec s;
     s.workload = workloads_[p.workload].spec;
@@ -199,6 +215,7 @@ class NdcamVariation final : public Experiment {
     out.set_attr(g, "wall_s", wall_s_);
     out.set_attr(g, "trials_per_s", static_cast<double>(trials_ * n) / wall_s_);
     out.set_attr(g, "ranks", ctx.comm.size());
+    out.set_attr(g, "variation_scaling", circuit_.pelgrom_area_scaling ? "pelgrom" : "uniform");
     std::vector<std::string> names;
     for (const auto& w : workloads_) names.push_back(w.name);
     out.set_attr(g, "workload_names", names);

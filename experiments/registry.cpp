@@ -7,6 +7,7 @@ namespace rapidnn::experiments {
 ExperimentInfo baselines_experiment();
 ExperimentInfo composer_experiment();
 ExperimentInfo ndcam_variation_experiment();
+ExperimentInfo ndcam_accuracy_experiment();
 ExperimentInfo accelerator_experiment();
 ExperimentInfo codebooks_experiment();
 
@@ -15,6 +16,7 @@ const std::vector<ExperimentInfo>& registry() {
       baselines_experiment(),
       composer_experiment(),
       ndcam_variation_experiment(),
+      ndcam_accuracy_experiment(),
       accelerator_experiment(),
       codebooks_experiment(),
   };

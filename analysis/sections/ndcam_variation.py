@@ -53,6 +53,7 @@ class Study:
     trials: int
     trials_per_s: float
     ranks: int
+    variation_scaling: str = "uniform"
 
 
 def read(files: list[h5py.File]) -> list[Study]:
@@ -69,7 +70,8 @@ def read(files: list[h5py.File]) -> list[Study]:
                          margin_edges=g["margin_bin_edges"][()] if "margin_bin_edges" in g else np.array([]),
                          calibration=cal, trials=int(h5util.attr(g, "trials_per_point", 0)),
                          trials_per_s=float(h5util.attr(g, "trials_per_s", float("nan"))),
-                         ranks=int(h5util.attr(g, "ranks", 1))))
+                         ranks=int(h5util.attr(g, "ranks", 1)),
+                         variation_scaling=str(h5util.decode(h5util.attr(g, "variation_scaling", "uniform")))))
     return out
 
 
@@ -241,7 +243,8 @@ def render(files: list[h5py.File], outdir: Path) -> str:
         head = f" ({s.label})" if len(studies) > 1 else ""
         out.append(f"### NDCAM under process variation{head}\n\n")
         out.append(f"{s.trials} trials per point (paper: {CLAIM['monte_carlo_runs']} HSPICE runs), "
-                   f"{s.p['trials'].size} points, {s.ranks} rank(s), {s.trials_per_s:.0f} trials/s in all.\n\n")
+                   f"{s.p['trials'].size} points, {s.ranks} rank(s), {s.trials_per_s:.0f} trials/s in all; "
+                   f"variation: {'Pelgrom area scaling (σ of the unit transistor, σ/√n for an n-unit cell)' if s.variation_scaling == 'pelgrom' else 'the same relative σ for every transistor'}.\n\n")
         out.append(verdict(s) + "\n")
         out.append(calibration_table(s))
         correct_png = outdir / (CORRECT_PNG if len(studies) == 1 else f"{GROUP}_{s.label}_correct_rate.png")

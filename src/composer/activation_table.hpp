@@ -28,6 +28,8 @@ class ActivationTable {
   const std::vector<float>& z() const { return z_; }
   /// Nearest-distance search on y (ties to the lower row), returns that row's z.
   float lookup(float x) const { return z_[search_.encode(x)]; }
+  /// The row lookup(x) reads.
+  int row_of(float x) const { return search_.encode(x); }
 
  private:
   nn::Activation function_ = nn::Activation::kReLU;

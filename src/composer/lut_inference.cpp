@@ -237,8 +237,10 @@ void pool_codes(const ComposedModel& m, const Step& step, Block& b) {
   b.cols = os.size();
 }
 
-void run_block(const ComposedModel& m, const nn::Matrix& x, std::int64_t r0, std::int64_t r1, Accumulation acc,
-               nn::Matrix& logits) {
+void run_block(const ComposedModel& m, const nn::Matrix& x, std::int64_t r0, std::int64_t r1,
+               const InferenceOptions& opt, nn::Matrix& logits) {
+  const Accumulation acc = opt.accumulation;
+  const LookupPerturbation* perturb = opt.perturbation;
   Block b;
   b.rows = r1 - r0;
   b.cols = x.cols();
@@ -246,12 +248,31 @@ void run_block(const ComposedModel& m, const nn::Matrix& x, std::int64_t r0, std
   for (std::int64_t r = r0; r < r1; ++r)
     std::copy(x.row(r).data(), x.row(r).data() + b.cols, b.f.data() + (r - r0) * b.cols);
   Scratch scratch;
-  for (const auto& step : m.steps()) {
+  // Site of element i of the block (row-major rows x cols) for the perturbation hook.
+  auto site = [&](LookupKind kind, int step_no, int table, std::size_t i, float value) {
+    const auto cols = static_cast<std::size_t>(b.cols);
+    return LookupSite{kind, step_no, table, opt.first_image + r0 + static_cast<std::int64_t>(i / cols),
+                      static_cast<std::int64_t>(i % cols), value};
+  };
+  auto activate = [&](const ActivationStage& a, float y, int step_no, int table, std::size_t i) {
+    if (!perturb || a.exact()) return a.apply(y);
+    const int row =
+        perturb->returned_row(a.table.row_of(y), a.table.rows(), site(LookupKind::kActivation, step_no, table, i, y));
+    return a.table.z()[static_cast<std::size_t>(row)];
+  };
+  auto encode = [&](const NearestEncoder& enc, float v, int step_no, int table, std::size_t i) {
+    const Code c = enc.encode(v);
+    if (!perturb) return c;
+    return static_cast<Code>(perturb->returned_row(c, enc.size(), site(LookupKind::kEncoding, step_no, table, i, v)));
+  };
+  for (std::size_t step_no = 0; step_no < m.steps().size(); ++step_no) {
+    const auto& step = m.steps()[step_no];
+    const int sn = static_cast<int>(step_no);
     switch (step.kind) {
       case StepKind::kEncode: {
         const auto& enc = m.input_encoder(step.index);
         b.c.resize(b.f.size());
-        for (std::size_t i = 0; i < b.f.size(); ++i) b.c[i] = enc.encode(b.f[i]);
+        for (std::size_t i = 0; i < b.f.size(); ++i) b.c[i] = encode(enc, b.f[i], sn, step.index, i);
         break;
       }
       case StepKind::kCompute:
@@ -260,13 +281,14 @@ void run_block(const ComposedModel& m, const nn::Matrix& x, std::int64_t r0, std
         break;
       case StepKind::kActivate: {
         const auto& a = m.activations()[static_cast<std::size_t>(step.index)];
-        for (auto& v : b.f) v = a.apply(v);
+        for (std::size_t i = 0; i < b.f.size(); ++i) b.f[i] = activate(a, b.f[i], sn, step.index, i);
         break;
       }
       case StepKind::kCodeActivate: {
         const auto& a = m.activations()[static_cast<std::size_t>(step.activation)];
         const auto& enc = m.input_encoder(step.index);
-        for (auto& c : b.c) c = enc.encode(a.apply(enc.decode(c)));
+        for (std::size_t i = 0; i < b.c.size(); ++i)
+          b.c[i] = encode(enc, activate(a, enc.decode(b.c[i]), sn, step.activation, i), sn, step.index, i);
         break;
       }
       case StepKind::kMaxPool:
@@ -311,7 +333,7 @@ nn::Matrix lut_logits(const ComposedModel& model, const nn::Matrix& x, const Inf
   const std::int64_t blocks = (x.rows() + options.block_rows - 1) / options.block_rows;
   tbb::parallel_for(std::int64_t{0}, blocks, [&](std::int64_t blk) {
     const std::int64_t r0 = blk * options.block_rows, r1 = std::min<std::int64_t>(x.rows(), r0 + options.block_rows);
-    run_block(model, x, r0, r1, options.accumulation, logits);
+    run_block(model, x, r0, r1, options, logits);
   });
   return logits;
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "composer/composed_model.hpp"
+#include "composer/lookup_perturbation.hpp"
 #include "nn/tensor.hpp"
 
 namespace rapidnn::composer {
@@ -27,6 +28,10 @@ struct InferenceOptions {
   Accumulation accumulation = Accumulation::kCounting;
   /// Rows per task; a fixed block size keeps every result independent of the thread count.
   int block_rows = 32;
+  /// Search errors injected into encoding and activation-table lookups (none when null).
+  const LookupPerturbation* perturbation = nullptr;
+  /// Global index of the first row of x (the image index of LookupSite), for data split over ranks.
+  std::int64_t first_image = 0;
 };
 
 /// Logits (rows = samples, cols = classes).

@@ -29,6 +29,11 @@ struct CircuitParams {
   double timeout_factor = 2.0;
   double sigma_w = 0.10;            ///< relative std. deviation of each transistor's width
   double sigma_vth = 0.10;          ///< relative std. deviation of each transistor's Vth
+  /// Pelgrom area scaling (Pelgrom et al., IEEE JSSC 24(5), 1989: sigma(dVth) = A_Vt / sqrt(W L)):
+  /// when true, sigma_w and sigma_vth are those of the unit (LSB) transistor and a cell n units
+  /// wide (same L) gets sigma / sqrt(n), so the wide MSB cells of a binary-weighted stage vary
+  /// less. False (default, the model): every transistor has the same relative sigma.
+  bool pelgrom_area_scaling = false;
 
   /// Throws InvalidArgument naming the offending value.
   void validate() const;

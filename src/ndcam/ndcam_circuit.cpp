@@ -31,11 +31,12 @@ double NdcamCircuit::timeout_s(int s) const {
 }
 
 double NdcamCircuit::cell_current_a(double width_units, double z_w, double z_vth) const {
-  const double width_factor = std::max(0.0, 1.0 + params_.sigma_w * z_w);
-  const double overdrive = params_.vdd_v - params_.vth_v * (1.0 + params_.sigma_vth * z_vth);
+  const double area = params_.pelgrom_area_scaling ? 1.0 / std::sqrt(width_units) : 1.0;
+  const double sigma_w = params_.sigma_w * area, sigma_vth = params_.sigma_vth * area;
+  const double width_factor = std::max(0.0, 1.0 + sigma_w * z_w);
+  const double overdrive = params_.vdd_v - params_.vth_v * (1.0 + sigma_vth * z_vth);
   if (overdrive <= 0.0 || width_factor <= 0.0) return 0.0;  // transistor off (sub-threshold ignored)
-  const double od_pow = params_.sigma_vth * z_vth == 0.0 ? nominal_overdrive_pow_
-                                                         : std::pow(overdrive, params_.alpha);
+  const double od_pow = sigma_vth * z_vth == 0.0 ? nominal_overdrive_pow_ : std::pow(overdrive, params_.alpha);
   return params_.k_a_per_valpha * params_.unit_w_over_l * width_units * width_factor * od_pow;
 }
 

@@ -36,6 +36,12 @@ void WorkloadSpec::validate() const {
     for (std::uint32_t v : codebook)
       RAPIDNN_THROW_IF_NOT(v <= max_value, InvalidArgument,
                            "ndcam: codebook value {} does not fit in value_bits={}", v, value_bits);
+    for (std::uint32_t v : queries)
+      RAPIDNN_THROW_IF_NOT(v <= max_value, InvalidArgument,
+                           "ndcam: query {} does not fit in value_bits={}", v, value_bits);
+  } else {
+    RAPIDNN_THROW_IF_NOT(queries.empty(), InvalidArgument,
+                         "ndcam: a query list needs a codebook workload, got {}", to_string(distribution));
   }
 }
 
@@ -65,6 +71,7 @@ std::uint32_t draw_query(const WorkloadSpec& spec, std::span<const std::uint32_t
   if (spec.max_query)
     return static_cast<std::uint32_t>((std::uint64_t{1} << spec.value_bits) - 1);
   if (spec.distribution == ValueDistribution::kCodebook) {
+    if (!spec.queries.empty()) return spec.queries[static_cast<std::size_t>(rng.below(spec.queries.size()))];
     const auto [lo, hi] = std::minmax_element(table.begin(), table.end());
     return *lo + static_cast<std::uint32_t>(rng.below(std::uint64_t{*hi} - *lo + 1));
   }

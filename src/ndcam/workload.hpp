@@ -14,7 +14,7 @@ enum class ValueDistribution {
   kGaussian,  ///< rows and query ~ N(2^(n-1), (2^n / 8)^2), rounded and clipped: a bell-shaped
               ///< pre-activation distribution stored as offset-binary fixed point
   kCodebook,  ///< a fixed table (e.g. an activation codebook exported by the composer);
-              ///< query uniform over [min, max] of the table
+              ///< query uniform over [min, max] of the table, or drawn from a given list
 };
 
 ValueDistribution parse_value_distribution(const std::string& name);
@@ -25,6 +25,9 @@ struct WorkloadSpec {
   int rows = 16;
   int value_bits = 32;
   std::vector<std::uint32_t> codebook;  ///< kCodebook only; rows must equal codebook.size()
+  /// kCodebook only: when non-empty, each query is one of these (drawn uniformly), e.g. the
+  /// values a network actually looks up; empty: uniform over [min, max] of the table.
+  std::vector<std::uint32_t> queries;
   /// Query the largest representable value, as max pooling does (the paper's 4x4 max-pool case).
   bool max_query = false;
 

@@ -163,6 +163,12 @@ TEST(NdcamCircuit, VariationChangesCurrentsByAlphaPowerLaw) {
   EXPECT_NEAR(c.cell_current_a(4.0, 1.0, -1.0), 1e-5 * 4 * 1.1 * std::pow(0.55, 1.5), 1e-18);
   // A threshold pushed above Vdd turns the transistor off.
   EXPECT_EQ(c.cell_current_a(1.0, 0.0, 11.0), 0.0);
+  // Pelgrom area scaling: a 4-unit cell has sigma / sqrt(4) = 5%: W x 1.05, Vth = 0.475 V.
+  p.pelgrom_area_scaling = true;
+  const NdcamCircuit pel(p, StageLayout(4, 4, CellWeighting::kBinary));
+  EXPECT_NEAR(pel.cell_current_a(4.0, 1.0, -1.0), 1e-5 * 4 * 1.05 * std::pow(0.525, 1.5), 1e-18);
+  // ... and the unit cell keeps the full sigma.
+  EXPECT_DOUBLE_EQ(pel.cell_current_a(1.0, 1.0, -1.0), c.cell_current_a(1.0, 1.0, -1.0));
 }
 
 TEST(NdcamCircuit, NominalSearchAgreesWithMinXorReference) {
