@@ -1,6 +1,7 @@
 #include "composer/composer.hpp"
 
 #include <chrono>
+#include <limits>
 #include <map>
 
 #include <tbb/parallel_for.h>
@@ -164,28 +165,47 @@ LayerCodebooks cluster_model(nn::Model& model, const nn::Matrix& train_x, std::s
 }  // namespace
 
 ComposerResult run_composer(nn::Model& model, LabelledData train, LabelledData test, double baseline_error,
-                            const ComposerOptions& o, const LayerCodebooks* initial) {
+                            const ComposerOptions& o, const LayerCodebooks* initial, LabelledData validation) {
   RAPIDNN_THROW_IF_NOT(train.x && test.x, InvalidArgument, "run_composer needs training and test data");
   RAPIDNN_THROW_IF_NOT(o.retrain_epochs >= 1 && o.max_iterations >= 0, InvalidArgument,
                        "retrain_epochs {} must be >= 1 and max_iterations {} >= 0", o.retrain_epochs, o.max_iterations);
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   const auto rows = sample_indices(train.x->rows(), o.input_sample_fraction, o.seed);
+  const bool has_validation = validation.x != nullptr;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // The baseline's validation error (the model as given is the baseline or its retrained self).
+  const double baseline_validation =
+      has_validation ? nn::evaluate(model, *validation.x, validation.labels).error : nan;
 
   ComposerResult result;
+  auto measure = [&](const ComposedModel& cm, int it, int epochs) {
+    IterationRecord r;
+    r.iteration = it;
+    r.error = lut_error(cm, *test.x, test.labels, o.inference);
+    r.delta_e = r.error - baseline_error;
+    r.validation_error = has_validation ? lut_error(cm, *validation.x, validation.labels, o.inference) : nan;
+    r.validation_delta_e = has_validation ? r.validation_error - baseline_validation : nan;
+    r.epochs = epochs;
+    r.seconds = elapsed();
+    return r;
+  };
+  // What the stopping rule and the best-iteration choice look at.
+  auto decision = [&](const IterationRecord& r) { return has_validation ? r.validation_delta_e : r.delta_e; };
+
   LayerCodebooks codebooks = initial ? *initial : cluster_model(model, *train.x, rows, o);
   ComposedModel composed = compose(model, codebooks, o.point);
-  double err = lut_error(composed, *test.x, test.labels, o.inference);
-  result.iterations.push_back({0, err, err - baseline_error, 0, elapsed()});
+  result.iterations.push_back(measure(composed, 0, 0));
   result.model = composed;
   result.codebooks = codebooks;
   nn::ModelState best_state = nn::export_state(model);
-  double best = err - baseline_error;
+  double best = decision(result.iterations.back());
 
   nn::TrainOptions topt = o.train;
   topt.epochs = o.retrain_epochs;
   int epochs = 0;
-  for (int it = 1; it <= o.max_iterations && result.iterations.back().delta_e > o.epsilon; ++it) {
+  float lr = o.train.sgd.learning_rate;
+  for (int it = 1; it <= o.max_iterations && decision(result.iterations.back()) > o.epsilon; ++it) {
     // Encoders of the current codebooks: weights per (stage, group) at size w, inputs at size u.
     std::map<int, std::size_t> stage_of;
     std::vector<std::vector<NearestEncoder>> wenc(codebooks.compute_nodes.size());
@@ -214,18 +234,19 @@ ComposerResult run_composer(nn::Model& model, LabelledData train, LabelledData t
         });
       };
     topt.seed = o.train.seed + static_cast<std::uint64_t>(it);
+    topt.sgd.learning_rate = lr;
     nn::Trainer trainer(model, topt);
     for (int e = 0; e < o.retrain_epochs; ++e) {
+      trainer.set_learning_rate(lr);
       trainer.train_epoch(*train.x, train.labels, epochs + e);
-      trainer.set_learning_rate(trainer.learning_rate() * topt.lr_decay);
+      lr *= topt.lr_decay;
     }
     epochs += o.retrain_epochs;
     codebooks = cluster_model(model, *train.x, rows, o);
     composed = compose(model, codebooks, o.point);
-    err = lut_error(composed, *test.x, test.labels, o.inference);
-    result.iterations.push_back({it, err, err - baseline_error, epochs, elapsed()});
-    if (err - baseline_error < best) {
-      best = err - baseline_error;
+    result.iterations.push_back(measure(composed, it, epochs));
+    if (decision(result.iterations.back()) < best) {
+      best = decision(result.iterations.back());
       result.best_iteration = it;
       result.model = composed;
       result.codebooks = codebooks;
