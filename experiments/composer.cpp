@@ -42,6 +42,7 @@ struct ModelSpec {
   nn::TrainOptions baseline_train;
   std::vector<int> q;  // activation-table rows swept for this model (the composer's q unless set)
   double retrain_fraction = 1.0;  // keyed subset of the non-validation training rows (the composer's unless set)
+  composer::Accumulation accumulation = composer::Accumulation::kCounting;  // the composer's unless set
 };
 
 struct Point {
@@ -118,9 +119,9 @@ class Composer final : public Experiment {
     retrain_fraction_ = t.get_double("retrain_fraction", 1.0, 1e-6, 1.0);
     opt_.quantize_inputs_in_training = t.get_bool("retrain_quantize_inputs", true);
     retrain_points_ = t.get_choice("retrain_points", "all", {"all", "final", "none"});
-    opt_.inference.accumulation = t.get_choice("accumulation", "counting", {"counting", "reference"}) == "reference"
-                                      ? composer::Accumulation::kReference
-                                      : composer::Accumulation::kCounting;
+    const std::string accumulation = t.get_choice("accumulation", "counting", {"counting", "reference"});
+    opt_.inference.accumulation =
+        accumulation == "reference" ? composer::Accumulation::kReference : composer::Accumulation::kCounting;
     for (auto& m : t.table_array("models")) {
       ModelSpec s;
       s.name = m.require_string("name");
@@ -139,6 +140,9 @@ class Composer final : public Experiment {
       std::vector<std::int64_t> q_default(q_.begin(), q_.end());
       s.q = to_ints(m.get_int_list("q", q_default, 2, 256));
       s.retrain_fraction = m.get_double("retrain_fraction", retrain_fraction_, 1e-6, 1.0);
+      s.accumulation = m.get_choice("accumulation", accumulation, {"counting", "reference"}) == "reference"
+                           ? composer::Accumulation::kReference
+                           : composer::Accumulation::kCounting;
       for (const auto& other : models_)
         if (other.name == s.name) m.fail("name", fmt::format("model name \"{}\" is used twice", s.name));
       models_.push_back(std::move(s));
@@ -333,6 +337,7 @@ class Composer final : public Experiment {
       nn::Model model = clone(base);
       composer::ComposerOptions po = opt;
       po.point = {p.w, p.u, p.q, opt.point.placement};
+      po.inference.accumulation = spec.accumulation;
       po.train.seed = seed + 17 * i;
       const bool retrain = retrain_points_ == "all" || (retrain_points_ == "final" && static_cast<int>(i) == out.final_index);
       if (!retrain) po.max_iterations = 0;
@@ -420,7 +425,7 @@ class Composer final : public Experiment {
     f.set_attr(g, "baseline_error", o.baseline_error);
     f.set_attr(g, "baseline_source", spec.baseline_file.empty() ? std::string("trained inline") : spec.baseline_file.string());
     f.set_attr(g, "codebook", std::string(composer::to_string(kind_)));
-    f.set_attr(g, "accumulation", opt_.inference.accumulation == composer::Accumulation::kCounting ? "counting" : "reference");
+    f.set_attr(g, "accumulation", spec.accumulation == composer::Accumulation::kCounting ? "counting" : "reference");
     f.set_attr(g, "input_sample_fraction", opt_.input_sample_fraction);
     f.set_attr(g, "retrain_epochs_per_iteration", opt_.retrain_epochs);
     f.set_attr(g, "max_iterations", opt_.max_iterations);

@@ -120,7 +120,7 @@ TEST(Zoo, UnknownNameAndTooSmallInput) {
     FAIL() << "expected InvalidArgument";
   } catch (const InvalidArgument& e) {
     EXPECT_STREQ(e.what(),
-                 "unknown model 'lenet'; known: mlp, cifar_cnn, alexnet, vgg16, googlenet, resnet152");
+                 "unknown model 'lenet'; known: mlp, mlp_sigmoid, cifar_cnn, alexnet, vgg16, googlenet, resnet152");
   }
   try {
     zoo::build("cifar_cnn", Shape{1, 10, 10}, 10, 1);
