@@ -82,7 +82,7 @@ std::vector<float> to_float(const std::vector<double>& c) {
 }  // namespace
 
 CodebookFamily build_codebook_family(std::span<const float> values, CodebookKind kind,
-                                     std::span<const int> sizes) {
+                                     std::span<const int> sizes, bool both_wcss) {
   RAPIDNN_THROW_IF_NOT(!values.empty(), InvalidArgument, "cannot build a codebook from 0 values");
   RAPIDNN_THROW_IF_NOT(!sizes.empty(), InvalidArgument, "no codebook sizes requested");
   std::vector<int> wanted(sizes.begin(), sizes.end());
@@ -122,13 +122,16 @@ CodebookFamily build_codebook_family(std::span<const float> values, CodebookKind
   };
   int levels = 0;
   for (int k : f.sizes) levels = std::max(levels, level_of(k));
+  const bool need_tree = kind == CodebookKind::kTree || both_wcss;
+  const bool need_flat = kind == CodebookKind::kFlat || both_wcss;
   cluster::TreeCodebook tree;
-  if (levels > 0) tree = cluster::build_tree_codebook_sorted(sorted, levels);
+  if (levels > 0 && need_tree) tree = cluster::build_tree_codebook_sorted(sorted, levels);
   for (int k : f.sizes) {
     const int l = level_of(k);
-    f.wcss_tree.push_back(l > 0 ? tree.level_wcss[static_cast<std::size_t>(l - 1)] : std::nan(""));
-    const auto cb = cluster::kmeans1d_optimal_sorted(sorted, std::min(k, distinct), "codebook");
-    f.wcss_flat.push_back(cb.wcss);
+    f.wcss_tree.push_back(l > 0 && need_tree ? tree.level_wcss[static_cast<std::size_t>(l - 1)] : std::nan(""));
+    const auto cb = need_flat ? cluster::kmeans1d_optimal_sorted(sorted, std::min(k, distinct), "codebook")
+                              : cluster::Codebook1D{};
+    f.wcss_flat.push_back(need_flat ? cb.wcss : std::nan(""));
     if (kind == CodebookKind::kTree) {
       f.centroids.push_back(to_float(tree.level(l)));
       f.counts.push_back(tree.level_counts[static_cast<std::size_t>(l - 1)]);
@@ -144,6 +147,15 @@ CodebookFamily build_codebook_family(std::span<const float> values, CodebookKind
     f.counts.push_back(std::move(counts));
   }
   return f;
+}
+
+void complete_wcss(CodebookFamily& family, std::span<const float> values) {
+  const auto full = build_codebook_family(values, family.kind, family.sizes, true);
+  RAPIDNN_THROW_IF_NOT(full.sizes == family.sizes && full.centroids == family.centroids, InvalidArgument,
+                       "complete_wcss: the {} codebook family was not built from these {} values",
+                       to_string(family.kind), values.size());
+  family.wcss_tree = full.wcss_tree;
+  family.wcss_flat = full.wcss_flat;
 }
 
 }  // namespace rapidnn::composer

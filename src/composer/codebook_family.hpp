@@ -10,7 +10,10 @@
 //         centroid is repeated (count 0) so the codebook still has k slots.
 // Both WCSS are recorded at every size (issue: "report both WCSS"): the tree's level WCSS and the
 // exact flat k-means WCSS of the same values and size, whichever kind supplies the centroids, so
-// the cost of the tree's greedy splits against the optimum is visible for every codebook.
+// the cost of the tree's greedy splits against the optimum is visible for every codebook. The
+// other kind's WCSS (exact DP at every size for a tree family) costs more than the family itself,
+// so callers on a hot path (re-clustering during retraining) may leave it NaN and fill it in later
+// for the codebooks they keep (complete_wcss).
 #include <cstdint>
 #include <span>
 #include <string>
@@ -49,7 +52,11 @@ struct CodebookFamily {
 /// Builds the family for `values`. Tree: every requested size must be a power of two in
 /// 2..256; levels 1..log2(max) are all kept. Flat: exactly the requested sizes (1..256).
 /// Throws InvalidArgument for empty/non-finite values or bad sizes.
+/// `both_wcss` false: only the own kind's WCSS is computed, the other one is NaN.
 CodebookFamily build_codebook_family(std::span<const float> values, CodebookKind kind,
-                                     std::span<const int> sizes);
+                                     std::span<const int> sizes, bool both_wcss = true);
+/// Fills the NaN WCSS of `family` (built from `values` with both_wcss = false); centroids and
+/// counts are unchanged (the family is rebuilt deterministically and only its WCSS are taken).
+void complete_wcss(CodebookFamily& family, std::span<const float> values);
 
 }  // namespace rapidnn::composer

@@ -47,7 +47,7 @@ std::vector<CodebookProblem> codebook_problems(const nn::Model& model, const Lay
 
 CodebookFamily solve_codebook_problem(const CodebookProblem& problem, CodebookKind kind,
                                       std::span<const int> weight_sizes, std::span<const int> input_sizes) {
-  return build_codebook_family(problem.values, kind, problem.group < 0 ? input_sizes : weight_sizes);
+  return build_codebook_family(problem.values, kind, problem.group < 0 ? input_sizes : weight_sizes, false);
 }
 
 LayerCodebooks assemble_codebooks(const nn::Model& model, const LayerSamples& samples,
@@ -77,15 +77,26 @@ LayerCodebooks assemble_codebooks(const nn::Model& model, const LayerSamples& sa
 
 LayerCodebooks build_layer_codebooks(const nn::Model& model, const LayerSamples& samples, CodebookKind kind,
                                      std::span<const int> weight_sizes, std::span<const int> input_sizes,
-                                     double clip_quantile) {
+                                     double clip_quantile, bool both_wcss) {
   const auto problems = codebook_problems(model, samples);
   std::vector<CodebookFamily> solved(problems.size());
   // Largest problems (the input samples) are listed after each layer's weights; a grain of 1
   // lets oneTBB balance them.
   tbb::parallel_for(std::size_t{0}, problems.size(), [&](std::size_t i) {
-    solved[i] = solve_codebook_problem(problems[i], kind, weight_sizes, input_sizes);
+    const auto& p = problems[i];
+    solved[i] = build_codebook_family(p.values, kind, p.group < 0 ? input_sizes : weight_sizes, both_wcss);
   });
   return assemble_codebooks(model, samples, problems, std::move(solved), kind, clip_quantile);
+}
+
+void complete_wcss(LayerCodebooks& codebooks, const nn::Model& model, const LayerSamples& samples) {
+  const auto problems = codebook_problems(model, samples);
+  tbb::parallel_for(std::size_t{0}, problems.size(), [&](std::size_t i) {
+    const auto& p = problems[i];
+    const auto s = static_cast<std::size_t>(p.stage);
+    auto& family = p.group < 0 ? codebooks.inputs[s] : codebooks.weights[s][static_cast<std::size_t>(p.group)];
+    complete_wcss(family, p.values);
+  });
 }
 
 ComposedModel compose(const nn::Model& model, const LayerCodebooks& codebooks, const ComposeSettings& settings) {
@@ -159,7 +170,7 @@ LayerCodebooks cluster_model(nn::Model& model, const nn::Matrix& train_x, std::s
                              const ComposerOptions& o) {
   const auto samples = collect_layer_samples(model, train_x, rows);
   const std::vector<int> ws{o.point.w}, us{o.point.u};
-  return build_layer_codebooks(model, samples, o.codebook, ws, us, o.clip_quantile);
+  return build_layer_codebooks(model, samples, o.codebook, ws, us, o.clip_quantile, false);
 }
 
 }  // namespace
@@ -256,6 +267,12 @@ ComposerResult run_composer(nn::Model& model, LabelledData train, LabelledData t
   nn::import_state(model, best_state);
   result.epochs = epochs;
   result.seconds = elapsed();
+  if (o.complete_wcss) {
+    // The kept codebooks were built from these weights and the same sample rows (as given, or
+    // re-clustered after the best iteration), so the sampling pass reproduces their values.
+    const auto samples = collect_layer_samples(model, *train.x, rows);
+    complete_wcss(result.codebooks, model, samples);
+  }
   return result;
 }
 

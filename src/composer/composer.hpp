@@ -35,16 +35,20 @@ struct CodebookProblem {
   std::span<const float> values;
 };
 std::vector<CodebookProblem> codebook_problems(const nn::Model& model, const LayerSamples& samples);
+/// Only the own kind's WCSS (the other one NaN; complete_wcss fills it for kept codebooks).
 CodebookFamily solve_codebook_problem(const CodebookProblem& problem, CodebookKind kind,
                                       std::span<const int> weight_sizes, std::span<const int> input_sizes);
 /// Puts solved problems (solved[i] for problems[i]) together and adds the clip domains.
 LayerCodebooks assemble_codebooks(const nn::Model& model, const LayerSamples& samples,
                                   std::span<const CodebookProblem> problems, std::vector<CodebookFamily> solved,
                                   CodebookKind kind, double clip_quantile);
-/// All problems on this process (oneTBB over problems).
+/// All problems on this process (oneTBB over problems), both WCSS unless `both_wcss` is false.
 LayerCodebooks build_layer_codebooks(const nn::Model& model, const LayerSamples& samples, CodebookKind kind,
                                      std::span<const int> weight_sizes, std::span<const int> input_sizes,
-                                     double clip_quantile);
+                                     double clip_quantile, bool both_wcss = true);
+/// Fills the WCSS left NaN (the other kind's) of every family of `codebooks`, which must have
+/// been built from `model`'s weights and these `samples` (oneTBB over problems).
+void complete_wcss(LayerCodebooks& codebooks, const nn::Model& model, const LayerSamples& samples);
 
 struct ComposeSettings {
   int w = 16;
@@ -75,6 +79,9 @@ struct ComposerOptions {
   /// through), so the weights adapt to encoded inputs as well as to clustered weights.
   bool quantize_inputs_in_training = true;
   InferenceOptions inference;
+  /// After the timed composer: fill in the other kind's WCSS of the result's codebooks (one more
+  /// sampling pass and exact DPs, excluded from `seconds`).
+  bool complete_wcss = true;
 };
 
 struct IterationRecord {

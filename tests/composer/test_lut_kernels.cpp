@@ -180,6 +180,21 @@ TEST(CodebookFamily, RecordsBothWcssAtEverySize) {
     const auto back = CodebookFamily::read_from(buf, pos);
     EXPECT_EQ(back.wcss_tree, f.wcss_tree);
     EXPECT_EQ(back.wcss_flat, f.wcss_flat);
+    // Built with only its own kind's WCSS, the other is NaN until complete_wcss fills it in.
+    auto lazy = build_codebook_family(v, kind, kind == CodebookKind::kTree ? four : std::vector<int>{2, 4}, false);
+    EXPECT_EQ(lazy.centroids, f.centroids);
+    EXPECT_TRUE(std::isnan(kind == CodebookKind::kTree ? lazy.wcss_flat[1] : lazy.wcss_tree[1]));
+    complete_wcss(lazy, v);
+    EXPECT_EQ(lazy.wcss_tree, f.wcss_tree);
+    EXPECT_EQ(lazy.wcss_flat, f.wcss_flat);
+  }
+  try {
+    auto f = build_codebook_family(v, CodebookKind::kTree, four, false);
+    const std::vector<float> other{0, 1, 2, 3, 4};
+    complete_wcss(f, other);
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "complete_wcss: the tree codebook family was not built from these 5 values");
   }
   // A flat size that is not a power of two has no tree level: NaN tree WCSS; k = 3 optimum is
   // {0,10} {20,30} {1000}: 100.
