@@ -41,6 +41,9 @@ struct ModelSpec {
   std::filesystem::path baseline_file;  // empty: train inline
   std::string baseline_run;
   nn::TrainOptions baseline_train;
+  std::vector<int> q;  // activation-table rows swept for this model (the composer's q unless set)
+  double retrain_fraction = 1.0;  // keyed subset of the non-validation training rows (the composer's unless set)
+  composer::Accumulation accumulation = composer::Accumulation::kCounting;  // the composer's unless set
 };
 
 struct Point {
@@ -48,16 +51,31 @@ struct Point {
 };
 
 // Fixed-size summary of one sweep point, gathered over ranks as doubles.
-constexpr int kSummaryFields = 11;  // index w u q de0 de_best err_best iterations epochs seconds best_it
+constexpr int kSummaryFields = 12;  // index w u q de0 de_best err_best iterations epochs seconds best_it val_de_best
+// Per retraining iteration: test error, test delta_e, epochs, seconds, validation error, validation delta_e.
+constexpr int kIterationFields = 6;
 
 struct ModelOutcome {
   double baseline_error = 0;
   std::vector<Point> points;
   std::vector<std::array<double, kSummaryFields>> summary;
-  std::vector<std::vector<double>> per_iteration;  // [point]: (error, delta_e, epochs, seconds) x (max_it+1)
+  std::vector<std::vector<double>> per_iteration;  // [point]: kIterationFields x (max_it+1), NaN padded
   int final_index = 0;
   std::vector<double> sharing_error;  // [sharing fraction]: error of the final point with shared tables
+  std::int64_t fit_rows = 0, validation_rows = 0;
 };
+
+nn::Matrix select_rows(const nn::Matrix& x, const std::vector<std::int64_t>& rows) {
+  nn::Matrix out(static_cast<std::int64_t>(rows.size()), x.cols());
+  for (std::size_t i = 0; i < rows.size(); ++i) out.row(static_cast<std::int64_t>(i)) = x.row(rows[i]);
+  return out;
+}
+std::vector<int> select_labels(const std::vector<int>& y, const std::vector<std::int64_t>& rows) {
+  std::vector<int> out;
+  out.reserve(rows.size());
+  for (auto r : rows) out.push_back(y[static_cast<std::size_t>(r)]);
+  return out;
+}
 
 std::vector<int> to_ints(const std::vector<std::int64_t>& v) { return {v.begin(), v.end()}; }
 
@@ -99,13 +117,15 @@ class Composer final : public Experiment {
     opt_.train.sgd.momentum = static_cast<float>(t.get_double("retrain_momentum", 0.9, 0.0, 0.999));
     opt_.train.batch_size = static_cast<int>(t.get_int("retrain_batch_size", 64, 1, 1 << 16));
     opt_.train.lr_decay = static_cast<float>(t.get_double("retrain_lr_decay", 0.7, 0.01, 1.0));
+    validation_fraction_ = t.get_double("validation_fraction", 0.1, 0.0, 0.5);
+    retrain_fraction_ = t.get_double("retrain_fraction", 1.0, 1e-6, 1.0);
     opt_.quantize_inputs_in_training = t.get_bool("retrain_quantize_inputs", true);
     // RNA sharing (Sec 5.6, Table 4): the final point re-evaluated with shared product tables.
     sharing_ = t.get_double_list("sharing", {0.0, 0.05, 0.10, 0.15, 0.20, 0.25, 0.30}, 0.0, composer::kMaxTableSharing);
     retrain_points_ = t.get_choice("retrain_points", "all", {"all", "final", "none"});
-    opt_.inference.accumulation = t.get_choice("accumulation", "counting", {"counting", "reference"}) == "reference"
-                                      ? composer::Accumulation::kReference
-                                      : composer::Accumulation::kCounting;
+    const std::string accumulation = t.get_choice("accumulation", "counting", {"counting", "reference"});
+    opt_.inference.accumulation =
+        accumulation == "reference" ? composer::Accumulation::kReference : composer::Accumulation::kCounting;
     for (auto& m : t.table_array("models")) {
       ModelSpec s;
       s.name = m.require_string("name");
@@ -121,6 +141,12 @@ class Composer final : public Experiment {
       s.baseline_train.sgd.momentum = static_cast<float>(m.get_double("momentum", 0.9, 0.0, 0.999));
       s.baseline_train.sgd.weight_decay = static_cast<float>(m.get_double("weight_decay", 0.0, 0.0, 1.0));
       s.baseline_train.lr_decay = static_cast<float>(m.get_double("lr_decay", 1.0, 0.01, 1.0));
+      std::vector<std::int64_t> q_default(q_.begin(), q_.end());
+      s.q = to_ints(m.get_int_list("q", q_default, 2, 256));
+      s.retrain_fraction = m.get_double("retrain_fraction", retrain_fraction_, 1e-6, 1.0);
+      s.accumulation = m.get_choice("accumulation", accumulation, {"counting", "reference"}) == "reference"
+                           ? composer::Accumulation::kReference
+                           : composer::Accumulation::kCounting;
       for (const auto& other : models_)
         if (other.name == s.name) m.fail("name", fmt::format("model name \"{}\" is used twice", s.name));
       models_.push_back(std::move(s));
@@ -137,12 +163,14 @@ class Composer final : public Experiment {
     std::string s;
     for (std::size_t m = 0; m < models_.size(); ++m) {
       const auto& o = outcomes_[m];
-      s += fmt::format("composer '{}' ({}), baseline error {:.2f}%, delta_e in % (initial -> best after retraining)\n",
-                       models_[m].name, models_[m].topology, 100 * o.baseline_error);
-      s += fmt::format("{:>5} {:>5} {:>5} {:>9} {:>9} {:>7} {:>9}\n", "w", "u", "q", "de0 %", "de %", "epochs", "time s");
+      s += fmt::format("composer '{}' ({}), baseline error {:.2f}%, delta_e in % on the test set (initial -> best "
+                       "after retraining; best and stopping by the validation delta_e, {} held-out training rows)\n",
+                       models_[m].name, models_[m].topology, 100 * o.baseline_error, o.validation_rows);
+      s += fmt::format("{:>5} {:>5} {:>5} {:>9} {:>9} {:>9} {:>7} {:>9}\n", "w", "u", "q", "de0 %", "de %",
+                       "val de %", "epochs", "time s");
       for (const auto& r : o.summary)
-        s += fmt::format("{:>5} {:>5} {:>5} {:>9.2f} {:>9.2f} {:>7} {:>9.1f}\n", int(r[1]), int(r[2]), int(r[3]),
-                         100 * r[4], 100 * r[5], int(r[8]), r[9]);
+        s += fmt::format("{:>5} {:>5} {:>5} {:>9.2f} {:>9.2f} {:>9.2f} {:>7} {:>9.1f}\n", int(r[1]), int(r[2]),
+                         int(r[3]), 100 * r[4], 100 * r[5], 100 * r[11], int(r[8]), r[9]);
       const auto& f = o.summary[static_cast<std::size_t>(o.final_index)];
       s += fmt::format("Table 3 ({}): final point w={} u={} q={}: {} retraining epochs, {:.1f} s composer wall time\n\n",
                        models_[m].name, int(f[1]), int(f[2]), int(f[3]), int(f[8]), f[9]);
@@ -151,11 +179,11 @@ class Composer final : public Experiment {
   }
 
  private:
-  std::vector<Point> sweep_points(int& final_index) const {
+  std::vector<Point> sweep_points(const ModelSpec& spec, int& final_index) const {
     std::vector<Point> pts;
     for (int w : w_)
       for (int u : u_) pts.push_back({w, u, 0});
-    for (int q : q_) pts.push_back({q_at_.w, q_at_.u, q});
+    for (int q : spec.q) pts.push_back({q_at_.w, q_at_.u, q});
     final_index = -1;
     for (std::size_t i = 0; i < pts.size(); ++i)
       if (pts[i].w == final_.w && pts[i].u == final_.u && pts[i].q == final_.q) final_index = static_cast<int>(i);
@@ -183,6 +211,32 @@ class Composer final : public Experiment {
     return model;
   }
 
+  // The baseline run's recorded data keys (its effective config in the file) must equal this
+  // model's: the composer then feeds the network exactly what it was trained and tested on.
+  void check_baseline_data(const ModelSpec& s) const {
+    io::ResultReader reader(s.baseline_file);
+    const std::string where = fmt::format("{}: baseline run '{}'", s.baseline_file.string(), s.baseline_run);
+    RAPIDNN_THROW_IF_NOT(reader.exists("/baselines/" + s.baseline_run), IoError, "{} is not in the file", where);
+    auto doc = ConfigDocument::parse(reader.attr_string("/rapidnn", "config"), s.baseline_file.string() + ":/rapidnn/config");
+    auto root = doc.root();
+    for (auto& run : root.child("baselines").table_array("runs")) {
+      if (run.get_string("name", "") != s.baseline_run) continue;
+      const DataSource b = parse_data_source(run, s.baseline_file.parent_path());
+      auto differs = [&](const char* key, const std::string& ours, const std::string& theirs) {
+        if (ours != theirs)
+          throw ConfigError(fmt::format("composer model '{}': {} = {} but {} was trained with {} = {}; set "
+                                        "composer.models.{} to the baseline's value",
+                                        s.name, key, ours, where, key, theirs, key));
+      };
+      differs("dataset", s.data.dataset, b.dataset);
+      differs("normalize", s.data.normalize, b.normalize);
+      differs("train_limit", std::to_string(s.data.train_limit), std::to_string(b.train_limit));
+      differs("test_limit", std::to_string(s.data.test_limit), std::to_string(b.test_limit));
+      return;
+    }
+    throw IoError(fmt::format("{}: no [[baselines.runs]] entry of that name in the recorded config", where));
+  }
+
   nn::Model clone(const nn::Model& m) const {
     nn::Model c = nn::zoo::build(m.topology(), m.input_shape(), m.num_classes(), 0);
     nn::import_state(c, nn::export_state(m));
@@ -200,11 +254,41 @@ class Composer final : public Experiment {
     const auto ytr = to_labels(data.train), yte = to_labels(data.test);
     log_info(fmt::format("composer '{}': {} train / {} test samples, baseline {}", spec.name, xtr.rows(), xte.rows(),
                          spec.baseline_file.empty() ? std::string("trained inline") : spec.baseline_file.string()));
+    if (!spec.baseline_file.empty()) check_baseline_data(spec);
     nn::Model base = baseline_model(spec, geo, xtr, ytr, seed);
     out.baseline_error = nn::evaluate(base, xte, yte).error;
+    if (!spec.baseline_file.empty()) {
+      // The stored model on the same preprocessed test set must give the recorded error exactly.
+      io::ResultReader reader(spec.baseline_file);
+      const double recorded = reader.attr_double("/baselines/" + spec.baseline_run, "test_error");
+      RAPIDNN_THROW_IF_NOT(out.baseline_error == recorded, IoError,
+                           "composer model '{}': the baseline from {} has test error {} here but {} recorded there",
+                           spec.name, spec.baseline_file.string(), out.baseline_error, recorded);
+    }
+    // Retraining data: a validation split held out of the training set (stopping rule and best
+    // iteration), the rest (optionally a keyed subset) for retraining and input sampling.
+    std::vector<std::int64_t> fit_rows, val_rows;
+    {
+      const auto held = validation_fraction_ > 0
+                            ? composer::sample_indices(xtr.rows(), validation_fraction_, seed ^ 0x7a11da7eULL)
+                            : std::vector<std::int64_t>{};
+      std::vector<char> is_val(static_cast<std::size_t>(xtr.rows()), 0);
+      for (auto r : held) is_val[static_cast<std::size_t>(r)] = 1;
+      const auto keep = composer::sample_indices(xtr.rows(), spec.retrain_fraction, seed ^ 0x5ab5e7ULL);
+      std::vector<char> kept(static_cast<std::size_t>(xtr.rows()), spec.retrain_fraction >= 1.0);
+      for (auto r : keep) kept[static_cast<std::size_t>(r)] = 1;
+      for (std::int64_t r = 0; r < xtr.rows(); ++r) {
+        if (is_val[static_cast<std::size_t>(r)]) val_rows.push_back(r);
+        else if (kept[static_cast<std::size_t>(r)]) fit_rows.push_back(r);
+      }
+    }
+    const nn::Matrix xfit = select_rows(xtr, fit_rows), xval = select_rows(xtr, val_rows);
+    const auto yfit = select_labels(ytr, fit_rows), yval = select_labels(ytr, val_rows);
+    out.fit_rows = static_cast<std::int64_t>(fit_rows.size());
+    out.validation_rows = static_cast<std::int64_t>(val_rows.size());
 
     // ---- initial codebooks: clustering problems spread over ranks ----
-    out.points = sweep_points(out.final_index);
+    out.points = sweep_points(spec, out.final_index);
     std::vector<int> wsizes, usizes;
     for (const auto& p : out.points) {
       wsizes.push_back(p.w);
@@ -213,8 +297,9 @@ class Composer final : public Experiment {
     composer::ComposerOptions opt = opt_;
     opt.codebook = kind_;
     opt.seed = seed;
-    const auto rows = composer::sample_indices(xtr.rows(), opt.input_sample_fraction, seed);
-    const auto samples = composer::collect_layer_samples(base, xtr, rows);
+    const auto t_codebooks = std::chrono::steady_clock::now();
+    const auto rows = composer::sample_indices(xfit.rows(), opt.input_sample_fraction, seed);
+    const auto samples = composer::collect_layer_samples(base, xfit, rows);
     const auto problems = composer::codebook_problems(base, samples);
     std::vector<std::uint64_t> cost;
     for (const auto& p : problems) cost.push_back(p.values.size());
@@ -233,12 +318,17 @@ class Composer final : public Experiment {
     }
     const auto initial =
         composer::assemble_codebooks(base, samples, problems, std::move(solved), kind_, opt.clip_quantile);
+    // Wall time of the input sampling and initial clustering (shared by every point, all sizes of
+    // the sweep at once); added to each point's composer time so Table 3 counts the whole composer.
+    const double codebook_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_codebooks).count();
 
     // ---- sweep points spread over ranks ----
     std::vector<std::uint64_t> point_cost;
     for (const auto& p : out.points) point_cost.push_back(static_cast<std::uint64_t>(64 + p.w + p.u + p.q));
     const auto point_owner = par::balance_by_cost(point_cost, comm.size());
     const int iters = opt.max_iterations + 1;
+    const composer::LabelledData validation{val_rows.empty() ? nullptr : &xval, yval};
     std::vector<double> local;
     RecordSet composed_set, layer_set;
     nn::Model final_model = clone(base);
@@ -251,26 +341,30 @@ class Composer final : public Experiment {
       nn::Model model = clone(base);
       composer::ComposerOptions po = opt;
       po.point = {p.w, p.u, p.q, opt.point.placement};
+      po.inference.accumulation = spec.accumulation;
       po.train.seed = seed + 17 * i;
       const bool retrain = retrain_points_ == "all" || (retrain_points_ == "final" && static_cast<int>(i) == out.final_index);
       if (!retrain) po.max_iterations = 0;
-      const auto r = composer::run_composer(model, {&xtr, ytr}, {&xte, yte}, out.baseline_error, po, &initial);
+      const auto r =
+          composer::run_composer(model, {&xfit, yfit}, {&xte, yte}, out.baseline_error, po, &initial, validation);
       const auto& best = r.iterations[static_cast<std::size_t>(r.best_iteration)];
       local.insert(local.end(), {static_cast<double>(i), double(p.w), double(p.u), double(p.q), r.iterations[0].delta_e,
-                                 best.delta_e, best.error, double(r.iterations.size()), double(r.epochs), r.seconds,
-                                 double(r.best_iteration)});
+                                 best.delta_e, best.error, double(r.iterations.size()), double(r.epochs),
+                                 codebook_seconds + r.seconds,
+                                 double(r.best_iteration), best.validation_delta_e});
       for (int k = 0; k < iters; ++k) {
         if (k < static_cast<int>(r.iterations.size())) {
           const auto& it = r.iterations[static_cast<std::size_t>(k)];
-          local.insert(local.end(), {it.error, it.delta_e, double(it.epochs), it.seconds});
+          local.insert(local.end(), {it.error, it.delta_e, double(it.epochs), codebook_seconds + it.seconds, it.validation_error,
+                                     it.validation_delta_e});
         } else {
-          local.insert(local.end(), 4, std::numeric_limits<double>::quiet_NaN());
+          local.insert(local.end(), kIterationFields, std::numeric_limits<double>::quiet_NaN());
         }
       }
       if (static_cast<int>(i) == out.final_index) {
         composed_set = composed_records(r.model);
         add_codebook_records(layer_set, model, r.codebooks);
-        add_table_records(layer_set, model, r);
+        add_table_records(layer_set, model, r, spec.q);
         for (double sh : sharing_)
           out.sharing_error.push_back(composer::lut_error(composer::share_tables(model, r.model, sh), xte, yte, opt.inference));
         final_model = std::move(model);
@@ -279,7 +373,7 @@ class Composer final : public Experiment {
     }
     progress.finish();
     const auto gathered = comm.allgatherv(std::span<const double>(local));
-    const std::size_t stride = kSummaryFields + 4 * static_cast<std::size_t>(iters);
+    const std::size_t stride = kSummaryFields + kIterationFields * static_cast<std::size_t>(iters);
     out.summary.resize(out.points.size());
     out.per_iteration.resize(out.points.size());
     for (std::size_t pos = 0; pos + stride <= gathered.size(); pos += stride) {
@@ -299,7 +393,8 @@ class Composer final : public Experiment {
   // Encoded weights, product tables, encoding tables (the next layer's input codebook) and
   // activation tables of the final point, per layer. For q = 0 the activation tables that a
   // q-row AM block would hold for each q of the sweep are recorded (from the layer's clip domain).
-  void add_table_records(RecordSet& set, const nn::Model& model, const composer::ComposerResult& r) const {
+  void add_table_records(RecordSet& set, const nn::Model& model, const composer::ComposerResult& r,
+                         const std::vector<int>& qs) const {
     using U = std::uint64_t;
     const auto& cm = r.model;
     for (std::size_t s = 0; s < cm.stages().size(); ++s) {
@@ -314,7 +409,7 @@ class Composer final : public Experiment {
       std::vector<composer::ActivationTable> tables;
       if (!act.exact()) tables.push_back(act.table);
       else
-        for (int q : q_)
+        for (int q : qs)
           tables.push_back(composer::make_activation_table(act.function, q, r.codebooks.clip[a].first,
                                                            r.codebooks.clip[a].second, opt_.point.placement));
       for (const auto& t : tables) {
@@ -338,12 +433,19 @@ class Composer final : public Experiment {
     f.set_attr(g, "baseline_error", o.baseline_error);
     f.set_attr(g, "baseline_source", spec.baseline_file.empty() ? std::string("trained inline") : spec.baseline_file.string());
     f.set_attr(g, "codebook", std::string(composer::to_string(kind_)));
-    f.set_attr(g, "accumulation", opt_.inference.accumulation == composer::Accumulation::kCounting ? "counting" : "reference");
+    f.set_attr(g, "accumulation", spec.accumulation == composer::Accumulation::kCounting ? "counting" : "reference");
     f.set_attr(g, "input_sample_fraction", opt_.input_sample_fraction);
     f.set_attr(g, "retrain_epochs_per_iteration", opt_.retrain_epochs);
     f.set_attr(g, "max_iterations", opt_.max_iterations);
     f.set_attr(g, "epsilon", opt_.epsilon);
     f.set_attr(g, "retrain_points", retrain_points_);
+    f.set_attr(g, "retrain_learning_rate", static_cast<double>(opt_.train.sgd.learning_rate));
+    f.set_attr(g, "retrain_lr_decay", static_cast<double>(opt_.train.lr_decay));
+    f.set_attr(g, "validation_fraction", validation_fraction_);
+    f.set_attr(g, "retrain_fraction", spec.retrain_fraction);
+    f.set_attr(g, "retrain_rows", o.fit_rows);
+    f.set_attr(g, "validation_rows", o.validation_rows);
+    f.set_attr(g, "normalize", spec.data.normalize);
     const auto& fin = o.summary[static_cast<std::size_t>(o.final_index)];
     f.set_attr(g, "final_w", static_cast<std::int64_t>(fin[1]));
     f.set_attr(g, "final_u", static_cast<std::int64_t>(fin[2]));
@@ -371,22 +473,31 @@ class Composer final : public Experiment {
     f.write(g + "/sweep/epochs", int_column(8));
     f.write(g + "/sweep/seconds", column(9));
     f.write(g + "/sweep/best_iteration", int_column(10));
-    std::vector<double> de_it(P * static_cast<std::size_t>(iters));
-    for (std::size_t i = 0; i < P; ++i)
-      for (int k = 0; k < iters; ++k) de_it[i * static_cast<std::size_t>(iters) + static_cast<std::size_t>(k)] = o.per_iteration[i][static_cast<std::size_t>(4 * k + 1)];
-    f.write(g + "/sweep/delta_e_per_iteration", de_it, {P, static_cast<std::uint64_t>(iters)});
+    f.write(g + "/sweep/validation_delta_e", column(11));
+    auto per_iteration = [&](int field) {
+      std::vector<double> v(P * static_cast<std::size_t>(iters));
+      for (std::size_t i = 0; i < P; ++i)
+        for (int k = 0; k < iters; ++k)
+          v[i * static_cast<std::size_t>(iters) + static_cast<std::size_t>(k)] =
+              o.per_iteration[i][static_cast<std::size_t>(kIterationFields * k + field)];
+      return v;
+    };
+    f.write(g + "/sweep/delta_e_per_iteration", per_iteration(1), {P, static_cast<std::uint64_t>(iters)});
+    f.write(g + "/sweep/validation_delta_e_per_iteration", per_iteration(5), {P, static_cast<std::uint64_t>(iters)});
     // Retraining history of the final point.
     const auto& hist = o.per_iteration[static_cast<std::size_t>(o.final_index)];
     std::vector<std::int64_t> it_no, epochs;
-    std::vector<double> de, err, secs;
+    std::vector<double> de, err, secs, val_err, val_de;
     for (int k = 0; k < iters; ++k) {
-      const double e = hist[static_cast<std::size_t>(4 * k)];
-      if (std::isnan(e)) break;
+      const auto at = [&](int field) { return hist[static_cast<std::size_t>(kIterationFields * k + field)]; };
+      if (std::isnan(at(0))) break;
       it_no.push_back(k);
-      err.push_back(e);
-      de.push_back(hist[static_cast<std::size_t>(4 * k + 1)]);
-      epochs.push_back(static_cast<std::int64_t>(hist[static_cast<std::size_t>(4 * k + 2)]));
-      secs.push_back(hist[static_cast<std::size_t>(4 * k + 3)]);
+      err.push_back(at(0));
+      de.push_back(at(1));
+      epochs.push_back(static_cast<std::int64_t>(at(2)));
+      secs.push_back(at(3));
+      val_err.push_back(at(4));
+      val_de.push_back(at(5));
     }
     f.write(g + "/retrain/iteration", it_no);
     f.write(g + "/retrain/delta_e", de);
@@ -394,6 +505,8 @@ class Composer final : public Experiment {
     f.write(g + "/retrain/epochs", epochs);
     f.write(g + "/retrain/seconds", secs);
     write_sharing(f, g, o);
+    f.write(g + "/retrain/validation_error", val_err);
+    f.write(g + "/retrain/validation_delta_e", val_de);
     // The final point: reloadable composed model and per-layer codebooks/tables.
     RecordSet::write_from(ctx.comm, final_owner, composed_set, f, g + "/composed");
     f.set_attr(g + "/composed", "w", static_cast<std::int64_t>(fin[1]));
@@ -428,6 +541,7 @@ class Composer final : public Experiment {
   std::vector<int> w_, u_, q_;
   Point q_at_, final_;
   std::string retrain_points_ = "all";
+  double validation_fraction_ = 0.1, retrain_fraction_ = 1.0;
   composer::ComposerOptions opt_;
   std::vector<ModelSpec> models_;
   std::vector<ModelOutcome> outcomes_;

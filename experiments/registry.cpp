@@ -6,6 +6,7 @@ namespace rapidnn::experiments {
 // One factory per driver, defined in experiments/<name>.cpp.
 ExperimentInfo baselines_experiment();
 ExperimentInfo composer_experiment();
+ExperimentInfo composed_eval_experiment();
 ExperimentInfo ndcam_variation_experiment();
 ExperimentInfo ndcam_accuracy_experiment();
 ExperimentInfo accelerator_experiment();
@@ -15,6 +16,7 @@ const std::vector<ExperimentInfo>& registry() {
   static const std::vector<ExperimentInfo> all = {
       baselines_experiment(),
       composer_experiment(),
+      composed_eval_experiment(),
       ndcam_variation_experiment(),
       ndcam_accuracy_experiment(),
       accelerator_experiment(),

@@ -8,8 +8,10 @@ Layout written by experiments/composer.cpp:
     /composer/<model>/sweep/    w, u, q (int64[P]); delta_e, delta_e_initial, error (fractions),
                                 epochs, iterations, best_iteration, seconds (float64/int64[P]);
                                 delta_e_per_iteration (float64[P, max_iterations+1], NaN padded)
-    /composer/<model>/retrain/  iteration, delta_e, error, epochs, seconds of the final point
-    /composer/<model>/layers/   per layer codebooks (every tree level), codes, tables
+    /composer/<model>/retrain/  iteration, delta_e, error, epochs, seconds, validation_delta_e,
+                                validation_error of the final point
+    /composer/<model>/layers/   per layer codebooks (every tree level, with wcss_tree and
+                                wcss_flat per codebook), codes, tables
     /composer/<model>/composed/ the reloadable composed model of the final point
 delta_e = error of the reinterpreted model - baseline error (Section 3.2); q = 0 means the
 activation is computed exactly (ReLU by a comparator, Section 5.3).
@@ -58,6 +60,8 @@ class ModelResult:
     composer_epochs: int
     composer_seconds: float
     final: tuple[int, int, int]
+    retrain: dict
+    wcss: list  # (layer, operand, k, tree WCSS summed over groups, flat WCSS summed over groups)
 
 
 def read_models(files: list[h5py.File]) -> list[ModelResult]:
@@ -90,8 +94,79 @@ def read_models(files: list[h5py.File]) -> list[ModelResult]:
                 composer_seconds=float(h5util.attr(g, "composer_seconds", float("nan"))),
                 final=(int(h5util.attr(g, "final_w", 0)), int(h5util.attr(g, "final_u", 0)),
                        int(h5util.attr(g, "final_q", 0))),
+                retrain=read_retrain(g),
+                wcss=read_wcss(g, int(h5util.attr(g, "final_w", 0)), int(h5util.attr(g, "final_u", 0))),
             ))
     return out
+
+
+def read_retrain(g) -> dict:
+    if "retrain" not in g:
+        return {}
+    r = g["retrain"]
+    return {k: np.asarray(r[k][()]).reshape(-1) for k in r if isinstance(r[k], h5py.Dataset)}
+
+
+def read_wcss(g, w: int, u: int) -> list:
+    """Both WCSS of every layer's codebooks at the final point's sizes (w for weights, u for
+    inputs), summed over a conv layer's per-channel codebooks."""
+    rows = []
+    if "layers" not in g:
+        return rows
+    for layer in g["layers"]:
+        lg = g["layers"][layer]
+        if not isinstance(lg, h5py.Group):
+            continue
+        for operand, k in (("weight_codebook", w), ("input_codebook", u)):
+            key = f"{operand}/size_{k}"
+            if key in lg and "wcss_tree" in lg[key] and "wcss_flat" in lg[key]:
+                rows.append((layer, operand.split("_")[0], k, float(np.sum(lg[key]["wcss_tree"][()])),
+                             float(np.sum(lg[key]["wcss_flat"][()]))))
+    return rows
+
+
+# The issue's accuracy targets (Δe after retraining, fractions), by topology and (w, u).
+TARGETS = {("mlp", 16, 16): 0.003, ("mlp", 64, 16): 0.001, ("cifar_cnn", 64, 64): 0.005}
+
+
+def targets_table(models: list[ModelResult]) -> str:
+    rows = []
+    for m in models:
+        for (topo, w, u), limit in TARGETS.items():
+            if m.topology != topo:
+                continue
+            sel = np.nonzero((m.w == w) & (m.u == u) & (m.q == 0))[0]
+            if sel.size == 0:
+                rows.append([m.label, f"w={w}, u={u}", f"≤ {100 * limit:.1f} %", "not run", None])
+                continue
+            de = float(m.delta_e[sel[0]])
+            rows.append([m.label, f"w={w}, u={u}", f"≤ {100 * limit:.1f} %", f"{100 * de:+.2f} %",
+                         "yes" if de <= limit else "no"])
+    if not rows:
+        return ""
+    return md.table(["model", "point", "target Δe", "measured Δe (after retraining)", "met"], rows, "llrrl")
+
+
+def retrain_table(m: ModelResult) -> str:
+    r = m.retrain
+    if not r or "iteration" not in r or r["iteration"].size == 0:
+        return ""
+    val = r.get("validation_delta_e", np.full(r["iteration"].size, np.nan))
+    rows = []
+    for i in range(r["iteration"].size):
+        v = val[i] if i < val.size else np.nan
+        rows.append([int(r["iteration"][i]), int(r["epochs"][i]), f"{100 * r['delta_e'][i]:+.2f}",
+                     None if np.isnan(v) else f"{100 * v:+.2f}", md.seconds(float(r["seconds"][i]))])
+    return md.table(["iteration", "retraining epochs", "Δe test (pp)", "Δe validation (pp)", "composer time"],
+                    rows, "rrrrr")
+
+
+def wcss_table(m: ModelResult) -> str:
+    if not m.wcss:
+        return ""
+    rows = [[layer, operand, k, f"{tree:.6g}", f"{flat:.6g}", f"{tree / flat:.4f}" if flat > 0 else None]
+            for layer, operand, k, tree, flat in m.wcss]
+    return md.table(["layer", "operand", "k", "WCSS tree", "WCSS flat (exact)", "tree / flat"], rows, "llrrrr")
 
 
 def grid(m: ModelResult, values: np.ndarray) -> tuple[list[int], list[int], np.ndarray]:
@@ -189,8 +264,22 @@ def render(files: list[h5py.File], outdir: Path) -> str:
         out.append("\n")
         qt = q_table(m)
         if qt:
-            out.append("Activation tables (q rows, non-uniform placement) replacing the ReLU "
-                       "comparator:\n\n" + qt + "\n")
+            act = "sigmoid" if "sigmoid" in m.topology else "activation"
+            out.append(f"Activation tables (q rows over the clipped domain, non-uniform placement, "
+                       f"nearest-distance search) for the {act}:\n\n" + qt + "\n")
+        rt = retrain_table(m)
+        if rt:
+            out.append(f"Retraining of the final point (w={m.final[0]}, u={m.final[1]}, q={m.final[2]}); "
+                       "stopping and the best iteration use the validation Δe (held out of the "
+                       "training set), the test set is only measured:\n\n" + rt + "\n")
+        wt = wcss_table(m)
+        if wt:
+            out.append("Both WCSS of the final point's codebooks (summed over a conv layer's "
+                       "per-channel codebooks): the tree level's and the exact flat k-means':\n\n"
+                       + wt + "\n")
+    tt = targets_table(models)
+    if tt:
+        out.append("#### Accuracy targets\n\n" + tt + "\n")
     if plot_figure10(models, outdir / FIGURE10_PNG):
         out.append(f"![Figure 10: delta_e over w x u]({FIGURE10_PNG})\n\n")
     out.append("### Composer overhead (Table 3)\n\n")

@@ -39,6 +39,21 @@ def write_composer(path: Path) -> None:
         s["error"] = 0.11 + np.array(de)
         s["epochs"] = np.array([2, 2, 2, 2, 2], dtype=np.int64)
         s["seconds"] = np.array([10.0, 11.0, 12.0, 13.0, 14.0])
+        r = g.create_group("retrain")
+        r["iteration"] = np.array([0, 1, 2], dtype=np.int64)
+        r["epochs"] = np.array([0, 1, 2], dtype=np.int64)
+        r["delta_e"] = np.array([0.004, 0.002, 0.001])
+        r["validation_delta_e"] = np.array([0.005, 0.001, 0.0])
+        r["error"] = 0.11 + r["delta_e"][()]
+        r["seconds"] = np.array([3.0, 20.0, 42.5])
+        lay = g.create_group("layers/dense_0")
+        lay["weight_codebook/size_16/wcss_tree"] = np.array([12.0])
+        lay["weight_codebook/size_16/wcss_flat"] = np.array([10.0])
+        lay["input_codebook/size_16/wcss_tree"] = np.array([3.0])
+        lay["input_codebook/size_16/wcss_flat"] = np.array([3.0])
+        conv = g.create_group("layers/conv_0")  # per-channel WCSS are summed: 1 + 2, 0.5 + 1.5
+        conv["weight_codebook/size_16/wcss_tree"] = np.array([1.0, 2.0])
+        conv["weight_codebook/size_16/wcss_flat"] = np.array([0.5, 1.5])
 
 
 def test_render_grid_q_points_table3_and_figure(tmp_path):
@@ -52,6 +67,14 @@ def test_render_grid_q_points_table3_and_figure(tmp_path):
     assert "| 16 | 16 | 32 | +0.60 | +0.20 |" in text
     # Table 3 row beside the paper's MNIST row (5 epochs, 51 s).
     assert "| fmnist_mlp | w=16, u=16, q=0 | 5 | 42.5 s | MNIST | 5 | 51s |" in text
+    # Retraining history of the final point: test and validation delta_e per iteration.
+    assert "| 1 | 1 | +0.20 | +0.10 | 20.0 s |" in text
+    # Both WCSS per codebook at the final sizes, conv channels summed.
+    assert "| dense_0 | weight | 16 | 12 | 10 | 1.2000 |" in text
+    assert "| conv_0 | weight | 16 | 3 | 2 | 1.5000 |" in text
+    # Targets: MLP at w = u = 16 after retraining 0.10 pp <= 0.3 %; (64, 16) was not run.
+    assert "| fmnist_mlp | w=16, u=16 | ≤ 0.3 % | +0.10 % | yes |" in text
+    assert "| fmnist_mlp | w=64, u=16 | ≤ 0.1 % | not run |" in text
     png = tmp_path / section.FIGURE10_PNG
     assert png.read_bytes()[:8] == PNG_MAGIC
 

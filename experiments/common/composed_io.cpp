@@ -42,13 +42,18 @@ void add_codebook_records(RecordSet& set, const nn::Model& model, const composer
     for (int k : groups.front().sizes) {
       std::vector<float> c;
       std::vector<std::int64_t> n;
+      std::vector<double> wt, wf;
       for (const auto& f : groups) {
         c.insert(c.end(), f.at(k).begin(), f.at(k).end());
         for (auto v : f.counts_at(k)) n.push_back(static_cast<std::int64_t>(v));
+        wt.push_back(f.wcss_tree_at(k));
+        wf.push_back(f.wcss_flat_at(k));
       }
       const std::string g = layer + "weight_codebook/size_" + std::to_string(k) + "/";
       set.add(g + "centroids", {U(groups.size()), U(k)}, c);
       set.add(g + "counts", {U(groups.size()), U(k)}, n);
+      set.add(g + "wcss_tree", {U(groups.size())}, wt);
+      set.add(g + "wcss_flat", {U(groups.size())}, wf);
     }
     const auto& in = cb.inputs[s];
     for (int k : in.sizes) {
@@ -57,6 +62,8 @@ void add_codebook_records(RecordSet& set, const nn::Model& model, const composer
       for (auto v : in.counts_at(k)) n.push_back(static_cast<std::int64_t>(v));
       set.add(g + "centroids", {U(k)}, in.at(k));
       set.add(g + "counts", {U(k)}, n);
+      set.add(g + "wcss_tree", {1}, std::vector<double>{in.wcss_tree_at(k)});
+      set.add(g + "wcss_flat", {1}, std::vector<double>{in.wcss_flat_at(k)});
     }
   }
   for (std::size_t a = 0; a < cb.activation_nodes.size(); ++a)

@@ -18,8 +18,10 @@ namespace rapidnn::experiments {
 /// Records of `model` relative to the composed group.
 RecordSet composed_records(const composer::ComposedModel& model);
 /// Records of every level/size of the codebooks, per layer (relative to the layers group):
-///   <layer>/weight_codebook/size_<k>/centroids [groups, k], counts [groups, k]
-///   <layer>/input_codebook/size_<k>/centroids [k], counts [k]
+///   <layer>/weight_codebook/size_<k>/centroids [groups, k], counts [groups, k],
+///                                    wcss_tree [groups], wcss_flat [groups]
+///   <layer>/input_codebook/size_<k>/centroids [k], counts [k], wcss_tree [1], wcss_flat [1]
+/// (both WCSS whichever kind gave the centroids: the tree level's and the exact flat k-means')
 ///   <activation layer>/clip_domain [2]
 void add_codebook_records(RecordSet& set, const nn::Model& model, const composer::LayerCodebooks& codebooks);
 /// Rebuilds a composed model from `group` (written by composed_records) for `structure`.

@@ -1,6 +1,7 @@
 #include "composer/composer.hpp"
 
 #include <chrono>
+#include <limits>
 #include <map>
 
 #include <tbb/parallel_for.h>
@@ -46,7 +47,7 @@ std::vector<CodebookProblem> codebook_problems(const nn::Model& model, const Lay
 
 CodebookFamily solve_codebook_problem(const CodebookProblem& problem, CodebookKind kind,
                                       std::span<const int> weight_sizes, std::span<const int> input_sizes) {
-  return build_codebook_family(problem.values, kind, problem.group < 0 ? input_sizes : weight_sizes);
+  return build_codebook_family(problem.values, kind, problem.group < 0 ? input_sizes : weight_sizes, false);
 }
 
 LayerCodebooks assemble_codebooks(const nn::Model& model, const LayerSamples& samples,
@@ -76,15 +77,26 @@ LayerCodebooks assemble_codebooks(const nn::Model& model, const LayerSamples& sa
 
 LayerCodebooks build_layer_codebooks(const nn::Model& model, const LayerSamples& samples, CodebookKind kind,
                                      std::span<const int> weight_sizes, std::span<const int> input_sizes,
-                                     double clip_quantile) {
+                                     double clip_quantile, bool both_wcss) {
   const auto problems = codebook_problems(model, samples);
   std::vector<CodebookFamily> solved(problems.size());
   // Largest problems (the input samples) are listed after each layer's weights; a grain of 1
   // lets oneTBB balance them.
   tbb::parallel_for(std::size_t{0}, problems.size(), [&](std::size_t i) {
-    solved[i] = solve_codebook_problem(problems[i], kind, weight_sizes, input_sizes);
+    const auto& p = problems[i];
+    solved[i] = build_codebook_family(p.values, kind, p.group < 0 ? input_sizes : weight_sizes, both_wcss);
   });
   return assemble_codebooks(model, samples, problems, std::move(solved), kind, clip_quantile);
+}
+
+void complete_wcss(LayerCodebooks& codebooks, const nn::Model& model, const LayerSamples& samples) {
+  const auto problems = codebook_problems(model, samples);
+  tbb::parallel_for(std::size_t{0}, problems.size(), [&](std::size_t i) {
+    const auto& p = problems[i];
+    const auto s = static_cast<std::size_t>(p.stage);
+    auto& family = p.group < 0 ? codebooks.inputs[s] : codebooks.weights[s][static_cast<std::size_t>(p.group)];
+    complete_wcss(family, p.values);
+  });
 }
 
 ComposedModel compose(const nn::Model& model, const LayerCodebooks& codebooks, const ComposeSettings& settings) {
@@ -158,34 +170,53 @@ LayerCodebooks cluster_model(nn::Model& model, const nn::Matrix& train_x, std::s
                              const ComposerOptions& o) {
   const auto samples = collect_layer_samples(model, train_x, rows);
   const std::vector<int> ws{o.point.w}, us{o.point.u};
-  return build_layer_codebooks(model, samples, o.codebook, ws, us, o.clip_quantile);
+  return build_layer_codebooks(model, samples, o.codebook, ws, us, o.clip_quantile, false);
 }
 
 }  // namespace
 
 ComposerResult run_composer(nn::Model& model, LabelledData train, LabelledData test, double baseline_error,
-                            const ComposerOptions& o, const LayerCodebooks* initial) {
+                            const ComposerOptions& o, const LayerCodebooks* initial, LabelledData validation) {
   RAPIDNN_THROW_IF_NOT(train.x && test.x, InvalidArgument, "run_composer needs training and test data");
   RAPIDNN_THROW_IF_NOT(o.retrain_epochs >= 1 && o.max_iterations >= 0, InvalidArgument,
                        "retrain_epochs {} must be >= 1 and max_iterations {} >= 0", o.retrain_epochs, o.max_iterations);
   const auto t0 = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
   const auto rows = sample_indices(train.x->rows(), o.input_sample_fraction, o.seed);
+  const bool has_validation = validation.x != nullptr;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // The baseline's validation error (the model as given is the baseline or its retrained self).
+  const double baseline_validation =
+      has_validation ? nn::evaluate(model, *validation.x, validation.labels).error : nan;
 
   ComposerResult result;
+  auto measure = [&](const ComposedModel& cm, int it, int epochs) {
+    IterationRecord r;
+    r.iteration = it;
+    r.error = lut_error(cm, *test.x, test.labels, o.inference);
+    r.delta_e = r.error - baseline_error;
+    r.validation_error = has_validation ? lut_error(cm, *validation.x, validation.labels, o.inference) : nan;
+    r.validation_delta_e = has_validation ? r.validation_error - baseline_validation : nan;
+    r.epochs = epochs;
+    r.seconds = elapsed();
+    return r;
+  };
+  // What the stopping rule and the best-iteration choice look at.
+  auto decision = [&](const IterationRecord& r) { return has_validation ? r.validation_delta_e : r.delta_e; };
+
   LayerCodebooks codebooks = initial ? *initial : cluster_model(model, *train.x, rows, o);
   ComposedModel composed = compose(model, codebooks, o.point);
-  double err = lut_error(composed, *test.x, test.labels, o.inference);
-  result.iterations.push_back({0, err, err - baseline_error, 0, elapsed()});
+  result.iterations.push_back(measure(composed, 0, 0));
   result.model = composed;
   result.codebooks = codebooks;
   nn::ModelState best_state = nn::export_state(model);
-  double best = err - baseline_error;
+  double best = decision(result.iterations.back());
 
   nn::TrainOptions topt = o.train;
   topt.epochs = o.retrain_epochs;
   int epochs = 0;
-  for (int it = 1; it <= o.max_iterations && result.iterations.back().delta_e > o.epsilon; ++it) {
+  float lr = o.train.sgd.learning_rate;
+  for (int it = 1; it <= o.max_iterations && decision(result.iterations.back()) > o.epsilon; ++it) {
     // Encoders of the current codebooks: weights per (stage, group) at size w, inputs at size u.
     std::map<int, std::size_t> stage_of;
     std::vector<std::vector<NearestEncoder>> wenc(codebooks.compute_nodes.size());
@@ -214,18 +245,19 @@ ComposerResult run_composer(nn::Model& model, LabelledData train, LabelledData t
         });
       };
     topt.seed = o.train.seed + static_cast<std::uint64_t>(it);
+    topt.sgd.learning_rate = lr;
     nn::Trainer trainer(model, topt);
     for (int e = 0; e < o.retrain_epochs; ++e) {
+      trainer.set_learning_rate(lr);
       trainer.train_epoch(*train.x, train.labels, epochs + e);
-      trainer.set_learning_rate(trainer.learning_rate() * topt.lr_decay);
+      lr *= topt.lr_decay;
     }
     epochs += o.retrain_epochs;
     codebooks = cluster_model(model, *train.x, rows, o);
     composed = compose(model, codebooks, o.point);
-    err = lut_error(composed, *test.x, test.labels, o.inference);
-    result.iterations.push_back({it, err, err - baseline_error, epochs, elapsed()});
-    if (err - baseline_error < best) {
-      best = err - baseline_error;
+    result.iterations.push_back(measure(composed, it, epochs));
+    if (decision(result.iterations.back()) < best) {
+      best = decision(result.iterations.back());
       result.best_iteration = it;
       result.model = composed;
       result.codebooks = codebooks;
@@ -235,6 +267,12 @@ ComposerResult run_composer(nn::Model& model, LabelledData train, LabelledData t
   nn::import_state(model, best_state);
   result.epochs = epochs;
   result.seconds = elapsed();
+  if (o.complete_wcss) {
+    // The kept codebooks were built from these weights and the same sample rows (as given, or
+    // re-clustered after the best iteration), so the sampling pass reproduces their values.
+    const auto samples = collect_layer_samples(model, *train.x, rows);
+    complete_wcss(result.codebooks, model, samples);
+  }
   return result;
 }
 

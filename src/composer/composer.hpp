@@ -35,16 +35,20 @@ struct CodebookProblem {
   std::span<const float> values;
 };
 std::vector<CodebookProblem> codebook_problems(const nn::Model& model, const LayerSamples& samples);
+/// Only the own kind's WCSS (the other one NaN; complete_wcss fills it for kept codebooks).
 CodebookFamily solve_codebook_problem(const CodebookProblem& problem, CodebookKind kind,
                                       std::span<const int> weight_sizes, std::span<const int> input_sizes);
 /// Puts solved problems (solved[i] for problems[i]) together and adds the clip domains.
 LayerCodebooks assemble_codebooks(const nn::Model& model, const LayerSamples& samples,
                                   std::span<const CodebookProblem> problems, std::vector<CodebookFamily> solved,
                                   CodebookKind kind, double clip_quantile);
-/// All problems on this process (oneTBB over problems).
+/// All problems on this process (oneTBB over problems), both WCSS unless `both_wcss` is false.
 LayerCodebooks build_layer_codebooks(const nn::Model& model, const LayerSamples& samples, CodebookKind kind,
                                      std::span<const int> weight_sizes, std::span<const int> input_sizes,
-                                     double clip_quantile);
+                                     double clip_quantile, bool both_wcss = true);
+/// Fills the WCSS left NaN (the other kind's) of every family of `codebooks`, which must have
+/// been built from `model`'s weights and these `samples` (oneTBB over problems).
+void complete_wcss(LayerCodebooks& codebooks, const nn::Model& model, const LayerSamples& samples);
 
 struct ComposeSettings {
   int w = 16;
@@ -66,12 +70,18 @@ struct ComposerOptions {
   std::uint64_t seed = 1;
   int retrain_epochs = 1;     ///< per retraining iteration
   int max_iterations = 5;     ///< retraining iterations after the initial clustering
-  double epsilon = 0.0;       ///< stop when delta_e <= epsilon
-  nn::TrainOptions train;     ///< SGD settings of retraining (epochs is ignored)
+  double epsilon = 0.0;       ///< stop when delta_e <= epsilon (on the validation set when given)
+  /// SGD settings of retraining (epochs is ignored). The learning rate of retraining epoch e
+  /// (counted over all iterations, from 0) is sgd.learning_rate * lr_decay^e: the schedule goes
+  /// on across iterations instead of restarting at every re-clustering.
+  nn::TrainOptions train;
   /// Also quantize every compute layer's input to its codebook during retraining (straight-
   /// through), so the weights adapt to encoded inputs as well as to clustered weights.
   bool quantize_inputs_in_training = true;
   InferenceOptions inference;
+  /// After the timed composer: fill in the other kind's WCSS of the result's codebooks (one more
+  /// sampling pass and exact DPs, excluded from `seconds`).
+  bool complete_wcss = true;
 };
 
 struct IterationRecord {
@@ -80,10 +90,16 @@ struct IterationRecord {
   double delta_e = 0;  ///< error - baseline error
   int epochs = 0;      ///< retraining epochs so far
   double seconds = 0;  ///< composer wall time so far
+  /// On the validation set (NaN without one): error of the reinterpreted model and its
+  /// difference to the baseline's validation error.
+  double validation_error = 0;
+  double validation_delta_e = 0;
 };
 
 struct ComposerResult {
-  ComposedModel model;          ///< of the best iteration (lowest delta_e, earliest on ties)
+  /// Of the best iteration: lowest validation delta_e when a validation set is given (the test
+  /// set is then only measured), else lowest test delta_e; earliest on ties.
+  ComposedModel model;
   LayerCodebooks codebooks;     ///< of the best iteration
   std::vector<IterationRecord> iterations;
   int best_iteration = 0;
@@ -99,7 +115,11 @@ struct LabelledData {
 /// Runs the composer on `model` (left holding the full-precision weights of the best
 /// iteration). `initial` (optional) are codebooks of the model as given, built elsewhere (the
 /// driver builds them over MPI ranks); they must contain sizes point.w and point.u.
+/// `validation` (optional, x == nullptr: none) is held out of `train` by the caller: when given,
+/// the stopping rule (delta_e <= epsilon) and the choice of the best iteration use its delta_e
+/// against the baseline's validation error, and the test set is only measured.
 ComposerResult run_composer(nn::Model& model, LabelledData train, LabelledData test, double baseline_error,
-                            const ComposerOptions& options, const LayerCodebooks* initial = nullptr);
+                            const ComposerOptions& options, const LayerCodebooks* initial = nullptr,
+                            LabelledData validation = {});
 
 }  // namespace rapidnn::composer

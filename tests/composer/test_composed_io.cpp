@@ -47,6 +47,14 @@ TEST(ComposedIo, ReloadedModelPredictsTheSame) {
   const std::string l0 = model.layer(model.compute_nodes()[0]).name();
   EXPECT_EQ(r.dims("/layers/" + l0 + "/weight_codebook/size_16/centroids"), (std::vector<std::uint64_t>{1, 16}));
   EXPECT_TRUE(r.exists("/layers/" + l0 + "/input_codebook/size_2/counts"));
+  // Both WCSS per codebook, as computed: the tree level's and the exact flat k-means' (<= it).
+  const auto wt = r.read<double>("/layers/" + l0 + "/weight_codebook/size_16/wcss_tree");
+  const auto wf = r.read<double>("/layers/" + l0 + "/weight_codebook/size_16/wcss_flat");
+  ASSERT_EQ(wt.size(), 1u);
+  EXPECT_EQ(wt[0], cb.weights[0][0].wcss_tree_at(16));
+  EXPECT_EQ(wf[0], cb.weights[0][0].wcss_flat_at(16));
+  EXPECT_LE(wf[0], wt[0]);
+  EXPECT_EQ(r.read<double>("/layers/" + l0 + "/input_codebook/size_16/wcss_flat")[0], cb.inputs[0].wcss_flat_at(16));
   try {
     read_composed(r, "/missing", structure);
     FAIL();

@@ -16,8 +16,10 @@ using namespace rapidnn;
 
 namespace {
 
-// A few-second configuration: 600 training / 200 test images, inline baseline, a 2 x 2 grid,
-// one table point, one retraining iteration at every point (epsilon = -1 is never reached).
+// A few-second configuration: inline baselines, a 2 x 2 grid, one retraining iteration at every
+// point (epsilon = -1 is never reached). The MLP (600 training / 200 test images) adds one
+// activation-table point; the CNN (tiny subset) exercises per-output-channel conv codebooks,
+// spread over the ranks as separate clustering problems.
 const char* kConfig = R"(
 experiment = "composer"
 seed = 5
@@ -41,6 +43,16 @@ train_limit = 600
 test_limit = 200
 epochs = 1
 learning_rate = 0.05
+[[composer.models]]
+name = "cnn"
+topology = "cifar_cnn"
+dataset = "fashion-mnist"
+train_limit = 100
+test_limit = 40
+epochs = 1
+batch_size = 32
+learning_rate = 0.02
+q = []
 )";
 
 void run_config(const par::Communicator& comm, const std::filesystem::path& out) {
@@ -103,9 +115,19 @@ TEST(ComposerMpi, SweepIsIdenticalToOneRank) {
     }
     EXPECT_GT(compared, 20);
     for (const char* key : {"/composer/mlp/sweep/delta_e", "/composer/mlp/sweep/w", "/composer/mlp/retrain/delta_e",
-                            "/composer/mlp/composed/stage_0/weight_codes", "/composer/mlp/layers"})
+                            "/composer/mlp/composed/stage_0/weight_codes", "/composer/mlp/layers",
+                            "/composer/cnn/sweep/delta_e", "/composer/cnn/composed/stage_0/weight_codes"})
       EXPECT_TRUE(a.exists(key)) << key;
     EXPECT_EQ(a.read<double>("/composer/mlp/sweep/w").size(), 5u);  // 2 x 2 grid + 1 table point
+    EXPECT_EQ(a.read<double>("/composer/cnn/sweep/w").size(), 4u);  // 2 x 2 grid, no table point
+    // Conv codebooks are per output channel: [channels, k] centroids and [channels] WCSS of
+    // the first conv layer (32 channels in cifar_cnn), compared bit for bit above.
+    bool per_channel = false;
+    for (const auto& layer : a.list("/composer/cnn/layers")) {
+      const std::string p = "/composer/cnn/layers/" + layer + "/weight_codebook/size_16/centroids";
+      if (a.exists(p) && a.dims(p) == std::vector<std::uint64_t>{32, 16}) per_channel = true;
+    }
+    EXPECT_TRUE(per_channel);
     std::filesystem::remove_all(dir);
   }
   world.bcast(std::span<int>(&mismatches, 1));

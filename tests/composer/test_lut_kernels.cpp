@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+
 #include "composer/activation_table.hpp"
 #include "composer/codebook_family.hpp"
 #include "composer/input_sampling.hpp"
@@ -159,6 +160,48 @@ TEST(CodebookFamily, TreeKeepsEveryLevelAndFlatPadsFewDistinctValues) {
   } catch (const InvalidArgument& e) {
     EXPECT_STREQ(e.what(), "tree codebook size 6 is not a power of two in 2..256");
   }
+}
+
+TEST(CodebookFamily, RecordsBothWcssAtEverySize) {
+  // Values {0, 10, 20, 30, 1000}, computed by hand. Level 1 of the tree (= the optimal 2-means):
+  // {0..30} | {1000}, WCSS 15^2 + 5^2 + 5^2 + 15^2 = 500. Level 2 splits each half: {0,10} |
+  // {20,30} and {1000} cannot split, WCSS 50 + 50 = 100. The optimal flat 4-means keeps three
+  // clusters in the low half, {0} {10} {20,30} {1000}: WCSS 50.
+  const std::vector<float> v{0, 10, 20, 30, 1000};
+  const std::vector<int> four{4};
+  for (const auto kind : {CodebookKind::kTree, CodebookKind::kFlat}) {
+    const auto f = build_codebook_family(v, kind, kind == CodebookKind::kTree ? four : std::vector<int>{2, 4});
+    ASSERT_EQ(f.sizes, (std::vector<int>{2, 4}));
+    EXPECT_EQ(f.wcss_tree, (std::vector<double>{500.0, 100.0})) << to_string(kind);
+    EXPECT_EQ(f.wcss_flat, (std::vector<double>{500.0, 50.0})) << to_string(kind);
+    std::vector<double> buf;
+    f.append_to(buf);
+    std::size_t pos = 0;
+    const auto back = CodebookFamily::read_from(buf, pos);
+    EXPECT_EQ(back.wcss_tree, f.wcss_tree);
+    EXPECT_EQ(back.wcss_flat, f.wcss_flat);
+    // Built with only its own kind's WCSS, the other is NaN until complete_wcss fills it in.
+    auto lazy = build_codebook_family(v, kind, kind == CodebookKind::kTree ? four : std::vector<int>{2, 4}, false);
+    EXPECT_EQ(lazy.centroids, f.centroids);
+    EXPECT_TRUE(std::isnan(kind == CodebookKind::kTree ? lazy.wcss_flat[1] : lazy.wcss_tree[1]));
+    complete_wcss(lazy, v);
+    EXPECT_EQ(lazy.wcss_tree, f.wcss_tree);
+    EXPECT_EQ(lazy.wcss_flat, f.wcss_flat);
+  }
+  try {
+    auto f = build_codebook_family(v, CodebookKind::kTree, four, false);
+    const std::vector<float> other{0, 1, 2, 3, 4};
+    complete_wcss(f, other);
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "complete_wcss: the tree codebook family was not built from these 5 values");
+  }
+  // A flat size that is not a power of two has no tree level: NaN tree WCSS; k = 3 optimum is
+  // {0,10} {20,30} {1000}: 100.
+  const std::vector<int> three{3};
+  const auto f3 = build_codebook_family(v, CodebookKind::kFlat, three);
+  EXPECT_TRUE(std::isnan(f3.wcss_tree[0]));
+  EXPECT_EQ(f3.wcss_flat[0], 100.0);
 }
 
 TEST(InputSampling, KeyedBySampleIndex) {
