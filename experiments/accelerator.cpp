@@ -291,26 +291,33 @@ class Accelerator final : public Experiment {
     d.per_model.resize(models_.size());
     std::vector<std::string> found, missing;
     // Composer groups and the Table 2 row each stands in for (attribute paper_dataset).
-    std::vector<std::pair<std::string, std::string>> groups;
+    struct Group {
+      std::string name, paper_dataset, topology;
+    };
+    std::vector<Group> groups;
     if (in.exists("/composer")) {
       for (const auto& name : in.list("/composer")) {
         const std::string g = "/composer/" + name;
-        groups.emplace_back(name, in.has_attr(g, "paper_dataset") ? in.attr_string(g, "paper_dataset") : "");
+        groups.push_back({name, in.has_attr(g, "paper_dataset") ? in.attr_string(g, "paper_dataset") : "",
+                          in.has_attr(g, "topology") ? in.attr_string(g, "topology") : ""});
       }
     }
     for (std::size_t m = 0; m < models_.size(); ++m) {
-      // An explicit composer_names entry wins; else a group named like the model; else the first
-      // group whose paper_dataset is this model's Table 2 row (e.g. a Fashion-MNIST run for MNIST).
+      // An explicit composer_names entry wins; else a group named like the model; else a group
+      // whose paper_dataset is this model's Table 2 row (e.g. a Fashion-MNIST run for MNIST),
+      // preferring one with the row's own topology (the ReLU MLP over the sigmoid variant), then
+      // the first in name order.
       std::string name = (composer_names_.empty() || composer_names_[m].empty()) ? models_[m] : composer_names_[m];
       if (composer_names_.empty() || composer_names_[m].empty()) {
-        const bool direct = std::any_of(groups.begin(), groups.end(), [&](const auto& gr) { return gr.first == name; });
+        const bool direct = std::any_of(groups.begin(), groups.end(), [&](const auto& gr) { return gr.name == name; });
         if (!direct) {
-          for (const auto& [gname, paper] : groups) {
-            if (same_table2_row(paper, models_[m])) {
-              name = gname;
-              break;
-            }
+          const std::string row_topology = nn_spec(models_[m]).topology;
+          const Group* pick = nullptr;
+          for (const auto& gr : groups) {
+            if (!same_table2_row(gr.paper_dataset, models_[m])) continue;
+            if (pick == nullptr || (gr.topology == row_topology && pick->topology != row_topology)) pick = &gr;
           }
+          if (pick != nullptr) name = pick->name;
         }
       }
       const std::string g = "/composer/" + name;
