@@ -81,16 +81,6 @@ double allreduce_time(const par::Communicator& comm, std::size_t words) {
   return comm.max((now_s() - t0) / reps);
 }
 
-/// Values of whole problem p, extracted the way the job does (a conv channel is a column).
-std::vector<float> problem_values(const WeightSource& source, const LayerSpec& L, const Problem& p,
-                                  const std::vector<float>& layer_rows) {
-  if (p.channel < 0) return layer_rows;
-  std::vector<float> v(L.fan_in);
-  for (std::uint64_t r = 0; r < L.fan_in; ++r) v[r] = layer_rows[r * L.outputs + static_cast<std::uint64_t>(p.channel)];
-  (void)source;
-  return v;
-}
-
 /// Squared-deviation cost of sorted[b, e) from prefix sums (long double).
 struct PrefixCost {
   std::vector<long double> s, q;
@@ -292,7 +282,7 @@ int main(int argc, char** argv) {
         layer_rows = weights.rows(p.layer, 0, L.fan_in);
         loaded = p.layer;
       }
-      const auto vf = cluster::sorted_copy(problem_values(weights, L, p, layer_rows));
+      const auto vf = cluster::sorted_copy(problem_values(L, p, layer_rows));
       const std::vector<double> sorted(vf.begin(), vf.end());
       const auto& got = job.whole_results[i - mine.begin];
       const int k = static_cast<int>(got.flat.centroids.size());

@@ -146,12 +146,7 @@ JobResult run_codebook_job(const par::Communicator& comm, const std::vector<Laye
         it = matrix.emplace(p.layer, source.rows(p.layer, 0, L.fan_in)).first;
       }
       auto& v = data[i - mine.begin];
-      if (p.channel < 0) {
-        v = it->second;
-      } else {
-        v.resize(L.fan_in);
-        for (std::uint64_t r = 0; r < L.fan_in; ++r) v[r] = it->second[r * L.outputs + static_cast<std::uint64_t>(p.channel)];
-      }
+      v = problem_values(L, p, it->second);
       held += v.size();
     }
     rep.local_values += held;

@@ -22,6 +22,14 @@ std::vector<Problem> plan_weight_problems(std::span<const LayerSpec> layers, std
   return out;
 }
 
+std::vector<float> problem_values(const LayerSpec& layer, const Problem& p, std::span<const float> layer_rows) {
+  RAPIDNN_ASSERT(layer_rows.size() == layer.size());
+  if (p.channel < 0) return {layer_rows.begin(), layer_rows.end()};
+  std::vector<float> v(layer.fan_in);
+  for (std::uint64_t r = 0; r < layer.fan_in; ++r) v[r] = layer_rows[r * layer.outputs + static_cast<std::uint64_t>(p.channel)];
+  return v;
+}
+
 std::uint64_t whole_cost(std::uint64_t n) { return n * static_cast<std::uint64_t>(std::max<int>(1, static_cast<int>(std::bit_width(n)))); }
 
 std::vector<par::Range> contiguous_balance(std::span<const std::uint64_t> costs, int parts) {

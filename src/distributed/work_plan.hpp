@@ -36,6 +36,10 @@ struct Problem {
 /// sharded when larger than shard_above. Plan order: layer order, then channel order.
 std::vector<Problem> plan_weight_problems(std::span<const LayerSpec> layers, std::uint64_t shard_above);
 
+/// The values of problem p, given its layer's weights as row-major fan_in x outputs (`layer_rows`):
+/// the whole matrix, or a conv problem's output channel (a column).
+std::vector<float> problem_values(const LayerSpec& layer, const Problem& p, std::span<const float> layer_rows);
+
 /// Estimated cost of solving a whole problem of n values: n * ceil(log2 n) (sorting and the
 /// O(n log n) layers of the exact DP dominate).
 std::uint64_t whole_cost(std::uint64_t n);

@@ -29,6 +29,16 @@ TEST(WorkPlan, ConvChannelsAndShardedLayers) {
   EXPECT_FALSE(p[4].sharded);  // 100 <= 1000
 }
 
+TEST(WorkPlan, ProblemValuesAreTheLayerOrOneOutputColumn) {
+  // Row-major 2 x 3 (fan_in x outputs): channel 1 is the middle column {2, 5}.
+  const LayerSpec conv{"c", true, 2, 3};
+  const std::vector<float> rows{1, 2, 3, 4, 5, 6};
+  EXPECT_EQ(problem_values(conv, Problem{0, 1, 2, false}, rows), (std::vector<float>{2, 5}));
+  EXPECT_EQ(problem_values(conv, Problem{0, 2, 2, false}, rows), (std::vector<float>{3, 6}));
+  const LayerSpec fc{"f", false, 2, 3};
+  EXPECT_EQ(problem_values(fc, Problem{0, -1, 6, false}, rows), rows);
+}
+
 TEST(WorkPlan, ContiguousBalance) {
   // Equal costs: halves.
   auto b = contiguous_balance(std::vector<std::uint64_t>{1, 1, 1, 1}, 2);
