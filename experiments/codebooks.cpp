@@ -143,8 +143,9 @@ class Codebooks final : public Experiment {
       seen[l] = smp.seen;
       kept[l] = ctx.comm.sum<std::uint64_t>(smp.values.size());
       // One histogram per layer sample, shared by its flat codebook and its tree.
-      const auto h = distributed::sharded_histogram(ctx.comm, smp.values, params_.fast.histogram_bins,
-                                                    "activation sample");
+      const auto h = distributed::sharded_histogram(
+          ctx.comm, smp.values, params_.fast.histogram_bins,
+          act_levels_ > 0 ? cluster::BinExtrema::kKeep : cluster::BinExtrema::kSkip, "activation sample");
       const auto flat = distributed::sharded_kmeans(ctx.comm, smp.values, h, act_k_, params_.fast);
       std::copy(flat.centroids.begin(), flat.centroids.end(), cents.begin() + static_cast<std::ptrdiff_t>(l * K));
       wcss[l] = flat.wcss;

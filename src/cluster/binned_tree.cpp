@@ -26,6 +26,17 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr float kPosInf = std::numeric_limits<float>::infinity();
 
+/// The sub-bins of a refined bin: equal ranges of x over the bin's [min, max] (a rounded affine
+/// map, clamped, truncated; monotone non-decreasing in x).
+struct SubBinMap {
+  double lo = 0, inv = 0, top = 0;
+  int operator()(double x) const {
+    double t = (x - lo) * inv;
+    t = t < 0 ? 0 : (t > top ? top : t);
+    return static_cast<int>(t);
+  }
+};
+
 /// G = S_L^2 / n_L + S_R^2 / n_R.
 inline long double between(long double n, long double s, long double nl, long double sl) {
   const long double sr = s - sl, nr = n - nl;
@@ -119,13 +130,13 @@ class CellOrder {
                      const std::vector<std::size_t>& resolve, const ShardReductions& comm) {
     const auto S = static_cast<std::size_t>(params_.refine_bins);
     std::vector<std::int32_t> slot(h_.counts.size(), -1);  // refined bin -> its slot in the arrays
-    std::vector<BinMap> sub(refine.size());
+    std::vector<SubBinMap> sub(refine.size());
     for (std::size_t r = 0; r < refine.size(); ++r) {
       const std::uint32_t b = refine[r];
       RAPIDNN_ASSERT(refinement_[b] < 0);
       slot[b] = static_cast<std::int32_t>(r);
       const double lo = h_.mins[b], width = static_cast<double>(h_.maxs[b]) - lo;
-      sub[r] = BinMap{lo, width > 0 ? static_cast<double>(S) / width : 0.0, static_cast<double>(S - 1)};
+      sub[r] = SubBinMap{lo, width > 0 ? static_cast<double>(S) / width : 0.0, static_cast<double>(S - 1)};
     }
     // What a value's bin asks for: 0 nothing, 1 refine (slot), 2 collect (its unrefined cell is
     // resolved now), 3 look at its sub-bin (a refined bin with sub-cells to resolve).
@@ -274,7 +285,7 @@ class CellOrder {
   std::vector<std::uint64_t> pos_;                  // values before cell i
   std::vector<std::int32_t> first_cell_;            // per bin: its first cell (-1: empty)
   std::vector<std::int32_t> refinement_;            // per bin: index into sub_maps_ (-1: not refined)
-  std::vector<BinMap> sub_maps_;
+  std::vector<SubBinMap> sub_maps_;
   std::vector<std::vector<std::int32_t>> sub_cells_;  // per refinement: sub-bin -> cell
   std::vector<float> values_;                       // resolved cells' values, ascending
   std::vector<std::int64_t> qsum_;                  // prefix sums of the quantised values_
@@ -372,6 +383,9 @@ TreeCodebook binned_tree(std::span<const float> local, const Histogram1D& h, int
   RAPIDNN_THROW_IF_NOT(params.refine_bins >= 2 && params.gather_below >= 1, InvalidArgument,
                        "binned_tree: refine_bins must be >= 2 and gather_below >= 1, got {} and {}",
                        params.refine_bins, params.gather_below);
+  // The in-bin bounds and the sub-bins need each bin's [min, max].
+  RAPIDNN_THROW_IF_NOT(h.has_extrema(), InvalidArgument,
+                       "binned_tree: the histogram has no per-bin min/max; build it with BinExtrema::kKeep");
   const FixedPointScale& scale = h.scale;
   CellOrder order(h, params);
   BinnedTreeReport rep;

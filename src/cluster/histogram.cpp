@@ -1,6 +1,8 @@
 #include "cluster/histogram.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -22,8 +24,9 @@ constexpr float kPosInf = std::numeric_limits<float>::infinity();
 constexpr std::uint64_t kLimbMask = (std::uint64_t{1} << 31) - 1;
 }  // namespace
 
-Histogram1D make_histogram(double min_value, double max_value, int bins) {
-  RAPIDNN_THROW_IF_NOT(bins >= 1, InvalidArgument, "make_histogram: bins must be >= 1, got {}", bins);
+Histogram1D make_histogram(double min_value, double max_value, int bins, BinExtrema extrema) {
+  RAPIDNN_THROW_IF_NOT(bins >= 1 && bins <= kMaxHistogramBins, InvalidArgument,
+                       "make_histogram: bins must be in [1, {}], got {}", kMaxHistogramBins, bins);
   Histogram1D h;
   h.scale = FixedPointScale::from_range(min_value, max_value);
   h.min = min_value;
@@ -31,14 +34,11 @@ Histogram1D make_histogram(double min_value, double max_value, int bins) {
   h.bins = bins;
   h.counts.assign(static_cast<std::size_t>(bins), 0);
   h.sums_q.assign(static_cast<std::size_t>(bins), 0);
-  h.mins.assign(static_cast<std::size_t>(bins), kPosInf);
-  h.maxs.assign(static_cast<std::size_t>(bins), -kPosInf);
+  if (extrema == BinExtrema::kKeep) {
+    h.mins.assign(static_cast<std::size_t>(bins), kPosInf);
+    h.maxs.assign(static_cast<std::size_t>(bins), -kPosInf);
+  }
   return h;
-}
-
-BinMap Histogram1D::map() const {
-  const double width = max - min;
-  return BinMap{min, width > 0 ? bins / width : 0.0, static_cast<double>(bins - 1)};
 }
 
 __extension__ unsigned __int128 Histogram1D::total_q2() const {
@@ -53,10 +53,13 @@ std::uint64_t Histogram1D::total_count() const {
 }
 
 Histogram1D& Histogram1D::operator+=(const Histogram1D& other) {
-  RAPIDNN_ASSERT(bins == other.bins && min == other.min && max == other.max);
+  RAPIDNN_ASSERT(bins == other.bins && min == other.min && max == other.max &&
+                 has_extrema() == other.has_extrema());
   for (std::size_t b = 0; b < counts.size(); ++b) {
     counts[b] += other.counts[b];
     sums_q[b] += other.sums_q[b];
+  }
+  for (std::size_t b = 0; b < mins.size(); ++b) {
     mins[b] = std::min(mins[b], other.mins[b]);
     maxs[b] = std::max(maxs[b], other.maxs[b]);
   }
@@ -71,8 +74,8 @@ void Histogram1D::weighted_points(std::vector<double>& points, std::vector<doubl
   for (std::size_t b = 0; b < counts.size(); ++b) {
     if (counts[b] == 0) continue;
     const double mean = scale.to_value(static_cast<long double>(sums_q[b]) / static_cast<long double>(counts[b]));
-    // Neighbouring bins' means are strictly ascending except when quantisation (2^-32 of the range)
-    // rounds values on both sides of a bin edge to the same integer: merge such bins.
+    // The bins' mean q are strictly ascending (disjoint ascending ranges of q), but two can round
+    // to the same double when a bin spans less than a double's step: merge such bins.
     if (!points.empty() && mean <= points.back()) {
       const double w = weights.back() + static_cast<double>(counts[b]);
       points.back() = (points.back() * weights.back() + mean * static_cast<double>(counts[b])) / w;
@@ -87,115 +90,286 @@ void Histogram1D::weighted_points(std::vector<double>& points, std::vector<doubl
 namespace {
 
 constexpr std::size_t kBlock = 512;
+__extension__ using i128 = __int128;
+__extension__ using u128 = unsigned __int128;
 
-// Blocks of values are first mapped to (bin, q) -- with AVX2 where the CPU has it, four values
-// per instruction, else by the scalar loop; the same IEEE operations either way (no FMA), so the
-// same bins and integers -- then scattered into the bins in a short scalar loop.
-template <class T>
-void bins_and_q_scalar(const T* x, std::size_t n, const BinMap& map, const FixedPointScale* scale, std::int32_t* bin,
-                       std::int64_t* q) {
-  for (std::size_t i = 0; i < n; ++i) {
-    const double v = x[i];
-    bin[i] = map(v);
-    if (scale != nullptr) q[i] = scale->quantize(v);
+// One word per bin holds the bin's count and the sum of its values' offsets r = u - b * width (u =
+// q + 2^31 - 1, width = floor(2^32 / bins)): each value adds (1 << shift) + r. With rem = 2^32 mod
+// bins, r < width + 1 + rem (u < (b + 1) 2^32 / bins), so it has at most R = bit_width(width + rem)
+// bits. Giving the count the top C = (64 - R) / 2 bits, a word stays exact for up to 2^C - 1
+// values (C + R <= 64 - C): the words are flushed into 64-bit counts and sums before that many
+// values have been added, which for 65,536 bins (R = 17, C = 23) is once per 8.4M values. So the
+// hot loop is one 64-bit add per value into a table of 8 bytes per bin (512 KiB for 65,536 bins:
+// it stays in L2).
+//
+// The q^2 total needs no per-value 64-bit square either: with base = b * width - (2^31 - 1),
+// sum over a bin of q^2 = count base^2 + 2 base sum(r) + sum(r^2), and sum(r^2) can be taken over
+// all values at once (r^2 < 2^58 for R <= 29): the kernels sum r^2, the flush adds the rest.
+struct PackedLayout {
+  std::uint64_t width = 0;        // floor(2^32 / bins)
+  int r_bits = 0;                 // bits of an offset
+  int shift = 0;                  // bit of the count field
+  std::uint64_t max_values = 0;   // values a word can take before a flush
+  explicit PackedLayout(std::uint64_t bins) {
+    constexpr std::uint64_t kTwo32 = std::uint64_t{1} << 32;
+    width = kTwo32 / bins;
+    const std::uint64_t rem = kTwo32 % bins;
+    r_bits = std::bit_width(width + rem);
+    const int c_bits = (64 - r_bits) / 2;
+    shift = 64 - c_bits;
+    max_values = (std::uint64_t{1} << c_bits) - 1;
   }
+  std::uint64_t count(std::uint64_t word) const { return word >> shift; }
+  std::uint64_t offsets(std::uint64_t word) const { return word & ((std::uint64_t{1} << shift) - 1); }
+};
+
+/// Per value: its bin and offset r (r <= u < 2^32); returns the block's sum of r^2.
+template <class T>
+u128 pack_block_scalar(const T* x, std::size_t n, const BinMap& map, const PackedLayout& L, std::int32_t* bin,
+                       std::uint32_t* offset) {
+  u128 r2 = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto u = static_cast<std::uint64_t>(map.scale.quantize(static_cast<double>(x[i])) + BinMap::kQOffset);
+    const std::uint64_t b = (u * map.bins) >> 32;
+    const std::uint64_t r = u - b * L.width;
+    bin[i] = static_cast<std::int32_t>(b);
+    offset[i] = static_cast<std::uint32_t>(r);
+    r2 += static_cast<u128>(r) * r;
+  }
+  return r2;
+}
+
+void bins_scalar(const float* x, std::size_t n, const BinMap& map, std::int32_t* bin) {
+  for (std::size_t i = 0; i < n; ++i) bin[i] = map(x[i]);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-/// Float input only (the hot case); |q| <= 2^31 - 1 after the clamp, so the truncation to int32
-/// equals FixedPointScale::quantize's truncation to int64.
-__attribute__((target("avx2"))) void bins_and_q_avx2(const float* x, std::size_t n, const BinMap& map,
-                                                     const FixedPointScale* scale, std::int32_t* bin,
-                                                     std::int64_t* q) {
-  const __m256d lo = _mm256_set1_pd(map.lo), inv = _mm256_set1_pd(map.inv), top = _mm256_set1_pd(map.top);
-  const __m256d zero = _mm256_setzero_pd();
-  const __m256d center = _mm256_set1_pd(scale != nullptr ? scale->center : 0.0);
-  const __m256d mul = _mm256_set1_pd(scale != nullptr ? scale->scale : 0.0);
-  const __m256d qmax = _mm256_set1_pd(2147483647.0), qmin = _mm256_set1_pd(-2147483647.0);
-  const __m256d sign = _mm256_set1_pd(-0.0), half = _mm256_set1_pd(0.5);
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const __m256d v = _mm256_cvtps_pd(_mm_loadu_ps(x + i));
-    __m256d t = _mm256_mul_pd(_mm256_sub_pd(v, lo), inv);
-    t = _mm256_blendv_pd(t, zero, _mm256_cmp_pd(t, zero, _CMP_LT_OQ));  // t < 0 ? 0 : ...
-    t = _mm256_blendv_pd(t, top, _mm256_cmp_pd(t, top, _CMP_GT_OQ));    // ... t > top ? top : t
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(bin + i), _mm256_cvttpd_epi32(t));
-    if (scale != nullptr) {
-      __m256d y = _mm256_mul_pd(_mm256_sub_pd(v, center), mul);
-      y = _mm256_blendv_pd(y, qmin, _mm256_cmp_pd(y, qmin, _CMP_LT_OQ));
-      y = _mm256_blendv_pd(y, qmax, _mm256_cmp_pd(y, qmax, _CMP_GT_OQ));
-      y = _mm256_add_pd(y, _mm256_or_pd(_mm256_and_pd(y, sign), half));  // y + copysign(0.5, y)
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), _mm256_cvtepi32_epi64(_mm256_cvttpd_epi32(y)));
-    }
+/// u = q + 2^31 - 1 as eight uint32, for eight floats: the same IEEE operations as
+/// FixedPointScale::quantize (no FMA; min/max clamp the same as its compare-selects for non-NaN
+/// input); |q| <= 2^31 - 1 after the clamp, so truncating to int32 equals quantize's truncation to
+/// int64, and q + 2^31 - 1 wraps to the right uint32.
+struct QuantizeAvx2 {
+  __m256d center, mul, qmax, qmin, sign, half;
+  __m256i offset;
+  __attribute__((target("avx2"))) explicit QuantizeAvx2(const FixedPointScale& s)
+      : center(_mm256_set1_pd(s.center)), mul(_mm256_set1_pd(s.scale)), qmax(_mm256_set1_pd(2147483647.0)),
+        qmin(_mm256_set1_pd(-2147483647.0)), sign(_mm256_set1_pd(-0.0)), half(_mm256_set1_pd(0.5)),
+        offset(_mm256_set1_epi32(static_cast<int>(BinMap::kQOffset))) {}
+  __attribute__((target("avx2"))) __m128i q4(const float* x) const {
+    __m256d y = _mm256_mul_pd(_mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(x)), center), mul);
+    y = _mm256_min_pd(_mm256_max_pd(y, qmin), qmax);
+    y = _mm256_add_pd(y, _mm256_or_pd(_mm256_and_pd(y, sign), half));  // y + copysign(0.5, y)
+    return _mm256_cvttpd_epi32(y);
   }
-  bins_and_q_scalar(x + i, n - i, map, scale, bin + i, scale != nullptr ? q + i : nullptr);
+  __attribute__((target("avx2"))) __m256i u8(const float* x) const {
+    return _mm256_add_epi32(_mm256_set_m128i(q4(x + 4), q4(x)), offset);
+  }
+};
+
+/// Bin and offset of eight u: (u * bins) >> 32 and u - b * width, in uint32 lanes (both fit). For
+/// a power of two (the default 65,536 bins) these are a shift and a mask.
+struct BinOfU {
+  __m256i bins64, width32, low_mask;
+  __m128i bin_shift;
+  bool pow2;
+  __attribute__((target("avx2"))) BinOfU(std::uint64_t bins, std::uint64_t width)
+      : bins64(_mm256_set1_epi64x(static_cast<long long>(bins))),
+        width32(_mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(width)))),  // b = 0 when bins = 1
+        low_mask(_mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(width - 1)))),
+        bin_shift(_mm_cvtsi32_si128(32 - std::countr_zero(bins))),
+        pow2(std::has_single_bit(bins)) {}
+  __attribute__((target("avx2"))) __m256i bin(__m256i u) const {
+    if (pow2) return _mm256_srl_epi32(u, bin_shift);
+    const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(u, bins64), 32);  // lanes 0, 2, 4, 6
+    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(u, 32), bins64);   // high halves: 1, 3, 5, 7
+    return _mm256_blend_epi32(even, odd, 0xAA);
+  }
+  __attribute__((target("avx2"))) __m256i offset(__m256i u, __m256i b) const {
+    if (pow2) return _mm256_and_si256(u, low_mask);
+    return _mm256_sub_epi32(u, _mm256_mullo_epi32(b, width32));
+  }
+};
+
+__attribute__((target("avx2"))) u128 pack_block_avx2(const float* x, std::size_t n, const BinMap& map,
+                                                     const PackedLayout& L, std::int32_t* bin, std::uint32_t* offset) {
+  const QuantizeAvx2 quant(map.scale);
+  const BinOfU bin_of(map.bins, L.width);
+  // r^2 in 64-bit lanes: at most kBlock / 8 = 64 values per lane, each below 2^58.
+  __m256i r2_even = _mm256_setzero_si256(), r2_odd = _mm256_setzero_si256();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i u = quant.u8(x + i);
+    const __m256i b = bin_of.bin(u);
+    const __m256i r = bin_of.offset(u, b);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bin + i), b);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(offset + i), r);
+    const __m256i r_odd = _mm256_srli_epi64(r, 32);
+    r2_even = _mm256_add_epi64(r2_even, _mm256_mul_epu32(r, r));
+    r2_odd = _mm256_add_epi64(r2_odd, _mm256_mul_epu32(r_odd, r_odd));
+  }
+  alignas(32) std::uint64_t e[4], o[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(e), r2_even);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(o), r2_odd);
+  u128 r2 = 0;
+  for (int j = 0; j < 4; ++j) r2 += static_cast<u128>(e[j]) + o[j];
+  return r2 + pack_block_scalar(x + i, n - i, map, L, bin + i, offset + i);
 }
+
+__attribute__((target("avx2"))) void bins_avx2(const float* x, std::size_t n, const BinMap& map, std::int32_t* bin) {
+  const QuantizeAvx2 quant(map.scale);
+  const BinOfU bin_of(map.bins, (std::uint64_t{1} << 32) / map.bins);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(bin + i), bin_of.bin(quant.u8(x + i)));
+  bins_scalar(x + i, n - i, map, bin + i);
+}
+
+/// Per 8-bit lane mask: the indices of its set lanes, in order (the AVX2 left-pack table).
+constexpr auto kLeftPack = [] {
+  std::array<std::array<std::uint8_t, 8>, 256> t{};
+  for (unsigned m = 0; m < 256; ++m) {
+    int k = 0;
+    for (unsigned j = 0; j < 8; ++j)
+      if ((m >> j) & 1U) t[m][static_cast<std::size_t>(k++)] = static_cast<std::uint8_t>(j);
+  }
+  return t;
+}();
+
+/// The values of a block whose coarse cell -- clamp(trunc((x - lo) * inv), 0, top) in float
+/// arithmetic -- is flagged in `cells` (a bitmap: bit c % 32 of word c / 32), in order; returns
+/// how many. Eight values per step, a few vector operations and one gather, no branch.
+__attribute__((target("avx2"))) std::size_t flagged_cells_avx2(const float* x, std::size_t n, float lo, float inv,
+                                                               float top, const std::uint32_t* cells, float* out) {
+  const __m256 l = _mm256_set1_ps(lo), m = _mm256_set1_ps(inv), t = _mm256_set1_ps(top), z = _mm256_setzero_ps();
+  const __m256i low_bits = _mm256_set1_epi32(31), one = _mm256_set1_epi32(1);
+  std::size_t k = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256i c = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(_mm256_sub_ps(v, l), m), z), t));
+    const __m256i w = _mm256_i32gather_epi32(reinterpret_cast<const int*>(cells), _mm256_srli_epi32(c, 5), 4);
+    const __m256i f = _mm256_and_si256(_mm256_srlv_epi32(w, _mm256_and_si256(c, low_bits)), one);
+    const __m256i hit = _mm256_cmpgt_epi32(f, _mm256_setzero_si256());
+    const auto mask = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(hit)));
+    // Branch-free left-pack of the flagged lanes (the store may write up to 8 lanes; `out` has
+    // room for n + 8).
+    const __m256i perm =
+        _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(kLeftPack[mask].data())));
+    _mm256_storeu_ps(out + k, _mm256_permutevar8x32_ps(v, perm));
+    k += static_cast<std::size_t>(std::popcount(mask));
+  }
+  for (; i < n; ++i) {
+    const float c = (x[i] - lo) * inv;
+    const auto cell = static_cast<std::size_t>(std::min(std::max(c, 0.0f), top));
+    if (((cells[cell >> 5] >> (cell & 31)) & 1U) != 0) out[k++] = x[i];
+  }
+  return k;
+}
+
 const bool kHasAvx2 = __builtin_cpu_supports("avx2");
 #endif
 
 template <class T>
-void bins_and_q(const T* x, std::size_t n, const BinMap& map, const FixedPointScale* scale, std::int32_t* bin,
-                std::int64_t* q) {
+u128 pack_block(const T* x, std::size_t n, const BinMap& map, const PackedLayout& L, std::int32_t* bin,
+                std::uint32_t* offset) {
 #if defined(__x86_64__) && defined(__GNUC__)
   if constexpr (std::is_same_v<T, float>) {
-    if (kHasAvx2) return bins_and_q_avx2(x, n, map, scale, bin, q);
+    if (kHasAvx2 && L.r_bits <= 29) return pack_block_avx2(x, n, map, L, bin, offset);
   }
 #endif
-  bins_and_q_scalar(x, n, map, scale, bin, q);
+  return pack_block_scalar(x, n, map, L, bin, offset);
+}
+
+void bins_block(const float* x, std::size_t n, const BinMap& map, std::int32_t* bin) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (kHasAvx2) return bins_avx2(x, n, map, bin);
+#endif
+  bins_scalar(x, n, map, bin);
 }
 
 template <class T>
 void accumulate_impl(std::span<const T> values, Histogram1D& h) {
-  // Per-thread bins with count, sum, min and max side by side: one cache line per update.
-  struct Bin {
-    std::int64_t count = 0, sum_q = 0;
+  struct MinMax {
     float min = kPosInf, max = -kPosInf;
   };
   struct Local {
-    std::vector<Bin> bins;
-    std::uint64_t q2_hi = 0, q2_lo = 0;
+    std::vector<std::uint64_t> words;  // packed count + offsets per bin
+    std::uint64_t pending = 0;         // values added to `words` since the last flush
+    // Exact per-bin counts and sums, allocated at the first flush before the end (most shards
+    // never need one: a word holds millions of values).
+    std::vector<std::uint64_t> counts;
+    std::vector<std::int64_t> sums_q;
+    std::vector<MinMax> extrema;  // empty unless kept
+    i128 q2_flushed = 0;          // sum over flushed bins of count base^2 + 2 base sum(r)
+    u128 r2 = 0;                  // sum of r^2 over all values
   };
-  const BinMap bin_of = h.map();
-  const FixedPointScale scale = h.scale;
-  tbb::combinable<Local> local([&] { return Local{std::vector<Bin>(static_cast<std::size_t>(h.bins)), 0, 0}; });
+  const BinMap map = h.map();
+  const PackedLayout layout(map.bins);
+  const auto B = static_cast<std::size_t>(h.bins);
+  const bool keep_extrema = h.has_extrema();
+  // Words into exact 64-bit counts and sums: sum q = sum r + count * base.
+  auto flush = [&](Local& l, std::uint64_t* counts, std::int64_t* sums_q) {
+    for (std::size_t b = 0; b < B; ++b) {
+      const std::uint64_t w = l.words[b];
+      if (w == 0) continue;
+      const std::uint64_t c = layout.count(w), sr = layout.offsets(w);
+      const std::int64_t base = static_cast<std::int64_t>(b * layout.width) - BinMap::kQOffset;
+      counts[b] += c;
+      sums_q[b] += static_cast<std::int64_t>(sr) + static_cast<std::int64_t>(c) * base;
+      l.q2_flushed += static_cast<i128>(base) * (static_cast<i128>(c) * base + 2 * static_cast<i128>(sr));
+      l.words[b] = 0;
+    }
+    l.pending = 0;
+  };
+  auto flush_local = [&](Local& l) {
+    if (l.counts.empty()) {
+      l.counts.assign(B, 0);
+      l.sums_q.assign(B, 0);
+    }
+    flush(l, l.counts.data(), l.sums_q.data());
+  };
+  tbb::combinable<Local> local(
+      [&] { return Local{std::vector<std::uint64_t>(B, 0), 0, {}, {}, std::vector<MinMax>(keep_extrema ? B : 0)}; });
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), std::size_t{1} << 16),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       Local& l = local.local();
-                      Bin* bins = l.bins.data();
+                      std::uint64_t* words = l.words.data();
+                      MinMax* ext = l.extrema.data();
                       std::int32_t bin[kBlock];
-                      std::int64_t q[kBlock];
-                      std::uint64_t hi = 0, lo = 0;
+                      std::uint32_t offset[kBlock];
+                      const std::uint64_t one = std::uint64_t{1} << layout.shift;
                       for (std::size_t b0 = r.begin(); b0 < r.end(); b0 += kBlock) {
                         const std::size_t n = std::min(kBlock, r.end() - b0);
-                        bins_and_q(values.data() + b0, n, bin_of, &scale, bin, q);
-                        for (std::size_t i = 0; i < n; ++i) {
-                          const auto sq = static_cast<std::uint64_t>(q[i] * q[i]);  // < 2^62
-                          hi += sq >> 31;
-                          lo += sq & kLimbMask;
-                        }
-                        for (std::size_t i = 0; i < n; ++i) {
-                          const auto xf = static_cast<float>(values[b0 + i]);
-                          Bin& b = bins[bin[i]];
-                          b.count += 1;
-                          b.sum_q += q[i];
-                          b.min = xf < b.min ? xf : b.min;
-                          b.max = xf > b.max ? xf : b.max;
+                        if (l.pending + n > layout.max_values) flush_local(l);
+                        l.pending += n;
+                        l.r2 += pack_block(values.data() + b0, n, map, layout, bin, offset);
+                        for (std::size_t i = 0; i < n; ++i) words[bin[i]] += one + offset[i];
+                        if (keep_extrema) {
+                          for (std::size_t i = 0; i < n; ++i) {
+                            const auto xf = static_cast<float>(values[b0 + i]);
+                            MinMax& m = ext[bin[i]];
+                            m.min = xf < m.min ? xf : m.min;
+                            m.max = xf > m.max ? xf : m.max;
+                          }
                         }
                       }
-                      l.q2_hi += hi;
-                      l.q2_lo += lo;
                     });
   // Integer sums and min/max: the combination order does not change the result.
-  local.combine_each([&](const Local& part) {
-    for (std::size_t b = 0; b < part.bins.size(); ++b) {
-      h.counts[b] += static_cast<std::uint64_t>(part.bins[b].count);
-      h.sums_q[b] += part.bins[b].sum_q;
-      h.mins[b] = std::min(h.mins[b], part.bins[b].min);
-      h.maxs[b] = std::max(h.maxs[b], part.bins[b].max);
+  i128 q2 = 0;
+  local.combine_each([&](Local& part) {
+    flush(part, h.counts.data(), h.sums_q.data());
+    for (std::size_t b = 0; b < part.counts.size(); ++b) {
+      h.counts[b] += part.counts[b];
+      h.sums_q[b] += part.sums_q[b];
     }
-    h.q2_words[0] += static_cast<std::int64_t>(part.q2_hi);
-    h.q2_words[1] += static_cast<std::int64_t>(part.q2_lo);
+    for (std::size_t b = 0; b < part.extrema.size(); ++b) {
+      h.mins[b] = std::min(h.mins[b], part.extrema[b].min);
+      h.maxs[b] = std::max(h.maxs[b], part.extrema[b].max);
+    }
+    q2 += part.q2_flushed + static_cast<i128>(part.r2);
   });
+  // This call's sum of q^2 (>= 0) into the two words: hi * 2^31 + lo.
+  const auto total = static_cast<u128>(q2);
+  h.q2_words[0] += static_cast<std::int64_t>(total >> 31);
+  h.q2_words[1] += static_cast<std::int64_t>(total & kLimbMask);
 }
 }  // namespace
 
@@ -204,23 +378,85 @@ void accumulate_histogram(std::span<const double> values, Histogram1D& h) { accu
 
 void bins_of(std::span<const float> values, const BinMap& map, std::int32_t* bins) {
   for (std::size_t b0 = 0; b0 < values.size(); b0 += kBlock)
-    bins_and_q(values.data() + b0, std::min(kBlock, values.size() - b0), map, nullptr, bins + b0, nullptr);
+    bins_block(values.data() + b0, std::min(kBlock, values.size() - b0), map, bins + b0);
 }
+
+namespace {
+
+/// A cheap conservative test for "the value's bin may be flagged": cells of x in float arithmetic
+/// (a few operations for eight values, against the exact bin's double-precision quantisation),
+/// each flagged when a flagged bin can reach it. Only values in flagged cells get their exact bin.
+constexpr std::int64_t kCellsPerBin = 4;                   // finer than the bins: fewer false candidates
+constexpr std::int64_t kMaxCells = std::int64_t{1} << 18;  // a 32 KiB bitmap: it stays in L1
+struct CoarseFilter {
+  float lo = 0, inv = 0, top = 0;
+  std::vector<std::uint32_t> cells;  // bitmap
+};
+
+/// The filter for `flags`; empty (no filtering) when the float error bound does not allow one.
+CoarseFilter coarse_filter(const Histogram1D& h, std::span<const std::uint8_t> flags) {
+  const auto C = static_cast<std::size_t>(std::min(kCellsPerBin * static_cast<std::int64_t>(h.bins), kMaxCells));
+  const double range = h.max - h.min;
+  CoarseFilter f;
+  if (!(range > 0)) return f;
+  f.lo = static_cast<float>(h.min);
+  f.inv = static_cast<float>(static_cast<double>(C) / range);
+  f.top = static_cast<float>(C - 1);
+  // The float cell (x - lo) * inv is within E of the exact (x - min) C / range: the rounding of lo
+  // and of inv, the subtraction and the product, each at most half an ulp (relative 2^-24).
+  const double E = std::ldexp(static_cast<double>(C), -24) * (std::max(std::abs(h.min), std::abs(h.max)) / range + 4.0);
+  if (!(E < 0.25)) return f;  // far from zero: the filter would pass everything
+  f.cells.assign((C + 31) / 32, 0);
+  const double to_cell = static_cast<double>(C) / range;
+  // A value in bin b has u in [u0, u1] (u0 = ceil(b 2^32 / bins)), so (x - center) * scale lies
+  // within half a unit (plus its own rounding, ~2^-21 units) of [u0, u1] - 2^31 + 1.
+  auto cell_at = [&](double u) {
+    const double x = h.scale.center + (u - static_cast<double>(BinMap::kQOffset)) / h.scale.scale;
+    return (x - h.min) * to_cell;
+  };
+  const auto B = static_cast<std::uint64_t>(h.bins);
+  const auto last = static_cast<double>(C - 1);
+  for (std::uint64_t b = 0; b < B; ++b) {
+    if (flags[b] == 0) continue;
+    const auto u0 = static_cast<double>(((static_cast<u128>(b) << 32) + B - 1) / B);
+    const auto u1 = static_cast<double>(((static_cast<u128>(b + 1) << 32) + B - 1) / B) - 1;
+    const double c0 = std::clamp(std::floor(cell_at(u0 - 0.501) - E), 0.0, last);
+    const double c1 = std::clamp(std::floor(cell_at(u1 + 0.501) + E), 0.0, last);
+    for (auto c = static_cast<std::size_t>(c0); c <= static_cast<std::size_t>(c1); ++c)
+      f.cells[c >> 5] |= 1U << (c & 31);
+  }
+  return f;
+}
+
+}  // namespace
 
 std::vector<float> values_in_bins(std::span<const float> values, const Histogram1D& h,
                                   std::span<const std::uint8_t> flags) {
   RAPIDNN_ASSERT(flags.size() == static_cast<std::size_t>(h.bins));
-  const BinMap bin_of = h.map();
+  const BinMap map = h.map();
+  CoarseFilter filter;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (kHasAvx2) filter = coarse_filter(h, flags);
+#endif
   tbb::combinable<std::vector<float>> local;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), std::size_t{1} << 16),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       std::vector<float>& out = local.local();
                       std::int32_t bin[kBlock];
+                      float candidate[kBlock + 8];
                       for (std::size_t b0 = r.begin(); b0 < r.end(); b0 += kBlock) {
-                        const std::size_t n = std::min(kBlock, r.end() - b0);
-                        bins_and_q(values.data() + b0, n, bin_of, nullptr, bin, nullptr);
+                        std::size_t n = std::min(kBlock, r.end() - b0);
+                        const float* x = values.data() + b0;
+#if defined(__x86_64__) && defined(__GNUC__)
+                        if (!filter.cells.empty()) {
+                          n = flagged_cells_avx2(x, n, filter.lo, filter.inv, filter.top, filter.cells.data(),
+                                                 candidate);
+                          x = candidate;
+                        }
+#endif
+                        bins_block(x, n, map, bin);
                         for (std::size_t i = 0; i < n; ++i)
-                          if (flags[static_cast<std::size_t>(bin[i])] != 0) out.push_back(values[b0 + i]);
+                          if (flags[static_cast<std::size_t>(bin[i])] != 0) out.push_back(x[i]);
                       }
                     });
   std::vector<float> all;

@@ -18,8 +18,9 @@ Codebook1D kmeans1d_fast(std::span<const float> values, int k, const FastKMeansP
   constexpr std::string_view what = "kmeans1d_fast";
   detail::check_not_empty(values.size(), what);
   detail::check_k_positive(k, what);
-  RAPIDNN_THROW_IF_NOT(params.histogram_bins >= 1, InvalidArgument,
-                       "{}: histogram_bins must be >= 1, got {}", what, params.histogram_bins);
+  RAPIDNN_THROW_IF_NOT(params.histogram_bins >= 1 && params.histogram_bins <= kMaxHistogramBins, InvalidArgument,
+                       "{}: histogram_bins must be in [1, {}], got {}", what, kMaxHistogramBins,
+                       params.histogram_bins);
   RAPIDNN_THROW_IF_NOT(params.max_refine_passes >= 1, InvalidArgument,
                        "{}: max_refine_passes must be >= 1, got {}", what, params.max_refine_passes);
   const ValueRange range = detail::checked_value_range(values, what);  // pass 1: also rejects NaN/Inf
@@ -27,7 +28,7 @@ Codebook1D kmeans1d_fast(std::span<const float> values, int k, const FastKMeansP
   if (values.size() <= params.exact_below) return detail::kmeans1d_optimal_as(values, k, what);
 
   // Pass 2: fine histogram with exact fixed-point bin sums.
-  Histogram1D h = make_histogram(range.min, range.max, params.histogram_bins);
+  Histogram1D h = make_histogram(range.min, range.max, params.histogram_bins, BinExtrema::kSkip);
   accumulate_histogram(values, h);
   std::vector<double> points, weights;
   h.weighted_points(points, weights);

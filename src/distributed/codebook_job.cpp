@@ -108,7 +108,9 @@ JobResult run_codebook_job(const par::Communicator& comm, const std::vector<Laye
     ProblemResult r;
     try {
       t0 = Clock::now();
-      const cluster::Histogram1D h = sharded_histogram(comm, local, params.fast.histogram_bins, "sharded problem");
+      const cluster::Histogram1D h = sharded_histogram(
+          comm, local, params.fast.histogram_bins,
+          params.tree_levels > 0 ? cluster::BinExtrema::kKeep : cluster::BinExtrema::kSkip, "sharded problem");
       const double hist_s = seconds_since(t0);
       t0 = Clock::now();
       int flat_passes = 2;

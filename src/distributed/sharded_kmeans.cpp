@@ -32,17 +32,20 @@ ShardedRange sharded_range(const par::Communicator& comm, std::span<const float>
 }
 
 cluster::Histogram1D sharded_histogram(const par::Communicator& comm, std::span<const float> local, int bins,
-                                       const char* what) {
-  RAPIDNN_THROW_IF_NOT(bins >= 1, InvalidArgument, "{}: histogram_bins must be >= 1, got {}", what, bins);
+                                       cluster::BinExtrema extrema, const char* what) {
+  RAPIDNN_THROW_IF_NOT(bins >= 1 && bins <= cluster::kMaxHistogramBins, InvalidArgument,
+                       "{}: histogram bins must be in [1, {}], got {}", what, cluster::kMaxHistogramBins, bins);
   const ShardedRange range = sharded_range(comm, local, what);
-  cluster::Histogram1D h = cluster::make_histogram(range.min, range.max, bins);
+  cluster::Histogram1D h = cluster::make_histogram(range.min, range.max, bins, extrema);
   if (!local.empty()) cluster::accumulate_histogram(local, h);
   // The global histogram is the integer sum (and min/max) of the local ones.
   comm.allreduce_sum(std::span<std::uint64_t>(h.counts));
   comm.allreduce_sum(std::span<std::int64_t>(h.sums_q));
   comm.allreduce_sum(std::span<std::int64_t>(h.q2_words, 2));
-  comm.allreduce_min(std::span<float>(h.mins));
-  comm.allreduce_max(std::span<float>(h.maxs));
+  if (h.has_extrema()) {
+    comm.allreduce_min(std::span<float>(h.mins));
+    comm.allreduce_max(std::span<float>(h.maxs));
+  }
   return h;
 }
 
@@ -71,7 +74,9 @@ cluster::Codebook1D sharded_kmeans(const par::Communicator& comm, std::span<cons
 cluster::Codebook1D sharded_kmeans(const par::Communicator& comm, std::span<const float> local, int k,
                                    const cluster::FastKMeansParams& params, int* data_passes) {
   RAPIDNN_THROW_IF_NOT(k >= 1, InvalidArgument, "sharded_kmeans: k must be >= 1, got {}", k);
-  const cluster::Histogram1D h = sharded_histogram(comm, local, params.histogram_bins, "sharded_kmeans");
+  // The flat codebook needs no per-bin min/max.
+  const cluster::Histogram1D h =
+      sharded_histogram(comm, local, params.histogram_bins, cluster::BinExtrema::kSkip, "sharded_kmeans");
   return sharded_kmeans(comm, local, h, k, params, data_passes);
 }
 

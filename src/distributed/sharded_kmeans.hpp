@@ -5,7 +5,7 @@
 // values (cluster/binned_kmeans.hpp) -- with every reduction done across the ranks on exact
 // integers:
 //   pass 1  local min/max                          -> allreduce min/max (2 doubles) + count
-//   pass 2  fixed-point histogram                  -> allreduce of 2 x bins int64 + min/max per bin
+//   pass 2  fixed-point histogram                  -> allreduce of 2 x bins int64 (+ min/max per bin for a tree)
 //   pass 3  values of the bins holding a boundary  -> kept locally; each Lloyd step allreduces
 //                                                     2k int64 (O(k) per step)
 // Integer sums are associative, so the codebook is bit-identical for any rank count and any
@@ -29,9 +29,10 @@ struct ShardedRange {
 };
 ShardedRange sharded_range(const par::Communicator& comm, std::span<const float> local, const char* what);
 
-/// Passes 1-2: the GLOBAL histogram of a sharded problem (identical on every rank).
+/// Passes 1-2: the GLOBAL histogram of a sharded problem (identical on every rank); the per-bin
+/// min/max (kKeep) only where a tree will be built on it.
 cluster::Histogram1D sharded_histogram(const par::Communicator& comm, std::span<const float> local, int bins,
-                                       const char* what);
+                                       cluster::BinExtrema extrema, const char* what);
 
 /// Collective. `local` may be empty on some ranks. Throws InvalidArgument (on every rank) when
 /// the union is empty, holds NaN/Inf, or has fewer occupied histogram bins than k.

@@ -30,8 +30,7 @@ cluster::TreeCodebook sharded_tree(const par::Communicator& comm, std::span<cons
   constexpr const char* what = "sharded_tree";
   RAPIDNN_THROW_IF_NOT(levels >= 1 && levels <= cluster::kMaxTreeLevels, InvalidArgument,
                        "{}: levels must be in [1, {}], got {}", what, cluster::kMaxTreeLevels, levels);
-  RAPIDNN_THROW_IF_NOT(params.bins >= 1, InvalidArgument, "{}: bins must be >= 1, got {}", what, params.bins);
-  const cluster::Histogram1D h = sharded_histogram(comm, local, params.bins, what);
+  const cluster::Histogram1D h = sharded_histogram(comm, local, params.bins, cluster::BinExtrema::kKeep, what);
   cluster::TreeCodebook tree = sharded_tree(comm, local, h, levels, stats);
   if (stats != nullptr) stats->passes += 2;  // range and histogram
   return tree;

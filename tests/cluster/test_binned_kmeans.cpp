@@ -29,7 +29,7 @@ std::vector<float> laplace_values(std::size_t n, std::uint64_t item) {
 
 rc::Histogram1D histogram_of(std::span<const float> v, int bins) {
   const auto r = rc::value_range(v);
-  auto h = rc::make_histogram(r.min, r.max, bins);
+  auto h = rc::make_histogram(r.min, r.max, bins, rc::BinExtrema::kKeep);
   rc::accumulate_histogram(v, h);
   return h;
 }

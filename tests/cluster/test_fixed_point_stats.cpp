@@ -8,7 +8,6 @@
 
 #include "cluster/codebook.hpp"
 #include "cluster/fixed_point_stats.hpp"
-#include "cluster/histogram.hpp"
 #include "cluster/nearest_lookup.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
@@ -159,63 +158,6 @@ TEST(FixedPointStats, WordsFitInt64ForExtremeValues) {
   EXPECT_NEAR(st.ss_about(0, 0.0, s), 2000 * 1e12, 1e-6 * 2000 * 1e12);
 }
 
-TEST(Histogram, ExactAndOrderIndependent) {
-  const auto v = laplace_values(100000, 3);
-  const auto r = rc::value_range(std::span<const float>(v));
-  auto h = rc::make_histogram(r.min, r.max, 1000);
-  rc::accumulate_histogram(std::span<const float>(v), h);
-  // Reference: serial and scalar (the accumulation maps blocks with AVX2 where the CPU has it),
-  // bin by bin_of; min / max per bin; the exact sum of q^2 in 128 bits.
-  auto ref = rc::make_histogram(r.min, r.max, 1000);
-  __extension__ using u128 = unsigned __int128;
-  u128 q2 = 0;
-  for (float f : v) {
-    const int b = ref.bin_of(f);
-    ++ref.counts[b];
-    const std::int64_t q = ref.scale.quantize(f);
-    ref.sums_q[b] += q;
-    ref.mins[b] = std::min(ref.mins[b], f);
-    ref.maxs[b] = std::max(ref.maxs[b], f);
-    q2 += static_cast<u128>(q * q);
-  }
-  EXPECT_EQ(h.counts, ref.counts);
-  EXPECT_EQ(h.sums_q, ref.sums_q);
-  EXPECT_EQ(h.mins, ref.mins);
-  EXPECT_EQ(h.maxs, ref.maxs);
-  EXPECT_TRUE(h.total_q2() == q2);
-  EXPECT_EQ(h.total_count(), v.size());
-  // values_in_bins: exactly the values whose bin is flagged (every third bin here).
-  std::vector<std::uint8_t> flags(1000, 0);
-  for (std::size_t b = 0; b < flags.size(); b += 3) flags[b] = 1;
-  auto got = rc::values_in_bins(std::span<const float>(v), h, flags);
-  std::vector<float> want;
-  for (float f : v)
-    if (flags[static_cast<std::size_t>(h.bin_of(f))] != 0) want.push_back(f);
-  std::sort(got.begin(), got.end());
-  std::sort(want.begin(), want.end());
-  EXPECT_EQ(got, want);
-  // Two halves added in either order.
-  auto a = rc::make_histogram(r.min, r.max, 1000), b = a;
-  rc::accumulate_histogram(std::span<const float>(v).first(40000), a);
-  rc::accumulate_histogram(std::span<const float>(v).subspan(40000), b);
-  auto ab = a, ba = b;
-  ab += b;
-  ba += a;
-  EXPECT_EQ(ab.counts, h.counts);
-  EXPECT_EQ(ab.sums_q, h.sums_q);
-  EXPECT_EQ(ba.sums_q, h.sums_q);
-  EXPECT_EQ(ba.mins, h.mins);
-  EXPECT_EQ(ab.maxs, h.maxs);
-  EXPECT_TRUE(ab.total_q2() == h.total_q2());
-  std::vector<double> pts, w;
-  h.weighted_points(pts, w);
-  EXPECT_TRUE(std::is_sorted(pts.begin(), pts.end()));
-  EXPECT_EQ(std::adjacent_find(pts.begin(), pts.end()), pts.end());
-  double total = 0;
-  for (double x : w) total += x;
-  EXPECT_EQ(total, 100000.0);
-}
-
 TEST(FixedPointStats, ValueRangeBadInput) {
   const std::vector<float> bad{0.0f, 1.0f, INFINITY};
   try {
@@ -245,28 +187,4 @@ TEST(FixedPointStats, ValueRangeBadInput) {
   } catch (const rapidnn::InvalidArgument& e) {
     EXPECT_STREQ(e.what(), "value_range: empty input (0 values)");
   }
-}
-
-TEST(Histogram, VectorisedBinningMatchesTheScalarMapOnBinEdges) {
-  // Values on and one float step around every bin edge of [-1, 3] / 997 bins (an awkward width),
-  // plus the range ends: the block kernel (AVX2 where available) must bin and quantise exactly as
-  // BinMap and FixedPointScale::quantize do one value at a time.
-  const double lo = -1, hi = 3;
-  const int bins = 997;
-  std::vector<float> v = {static_cast<float>(lo), static_cast<float>(hi)};
-  for (int b = 0; b <= bins; ++b) {
-    const auto e = static_cast<float>(lo + (hi - lo) * b / bins);
-    for (float x : {std::nextafter(e, -10.0f), e, std::nextafter(e, 10.0f)})
-      if (x >= lo && x <= hi) v.push_back(x);
-  }
-  auto h = rc::make_histogram(lo, hi, bins);
-  rc::accumulate_histogram(std::span<const float>(v), h);
-  auto ref = rc::make_histogram(lo, hi, bins);
-  for (float f : v) {
-    const int b = ref.bin_of(f);
-    ++ref.counts[b];
-    ref.sums_q[b] += ref.scale.quantize(f);
-  }
-  EXPECT_EQ(h.counts, ref.counts);
-  EXPECT_EQ(h.sums_q, ref.sums_q);
 }
