@@ -64,6 +64,7 @@ namespace {
 struct ExtractedBins {
   std::vector<std::uint8_t> have;  // per bin: extracted already
   std::vector<float> values;       // grouped by bin (any order inside a bin)
+  std::vector<std::int64_t> q;     // their quantised values (each Lloyd step sums them)
   std::vector<std::uint32_t> begin;  // per bin b: values of b are [begin[b], begin[b + 1])
 };
 
@@ -76,7 +77,7 @@ Codebook1D binned_refine(std::span<const float> local, const Histogram1D& h, std
   RAPIDNN_ASSERT(K >= 1 && params.max_refine_passes >= 1);
   const BinMap bin_of = h.map();
   const FixedPointScale& scale = h.scale;
-  ExtractedBins ext{std::vector<std::uint8_t>(B, 0), {}, std::vector<std::uint32_t>(B + 1, 0)};
+  ExtractedBins ext{std::vector<std::uint8_t>(B, 0), {}, {}, std::vector<std::uint32_t>(B + 1, 0)};
   BinnedRefineReport rep;
 
   // Bins holding a decision boundary; extract those not yet extracted (with their neighbours).
@@ -108,34 +109,44 @@ Codebook1D binned_refine(std::span<const float> local, const Histogram1D& h, std
     std::vector<std::uint32_t> fill(ext.begin.begin(), ext.begin.end() - 1);
     for (std::size_t t = 0; t < vb.size(); ++t) grouped[fill[static_cast<std::size_t>(vb[t])]++] = ext.values[t];
     ext.values.swap(grouped);
+    ext.q.resize(ext.values.size());
+    for (std::size_t t = 0; t < ext.values.size(); ++t) ext.q[t] = scale.quantize(ext.values[t]);
     ++rep.data_passes;
   };
 
   std::vector<double> mids = centroid_midpoints(centroids);
   std::vector<std::size_t> mid_bins = boundary_bins(mids);
   extract(mid_bins);  // the first statistics always need one pass
+  // Prefix sums of the bins' counts and sums: the whole bins of a cluster are a run of bins, so
+  // each step costs O(k + values of the boundary bins), not O(bins).
+  std::vector<std::int64_t> count_before(B + 1, 0), sum_before(B + 1, 0);
+  for (std::size_t b = 0; b < B; ++b) {
+    count_before[b + 1] = count_before[b] + static_cast<std::int64_t>(h.counts[b]);
+    sum_before[b + 1] = sum_before[b] + h.sums_q[b];
+  }
   std::vector<std::int64_t> whole(2 * K), part(2 * K);
   Codebook1D cb;
   for (;;) {
     // Statistics of the current centroids: whole bins from the histogram, boundary bins from the
-    // extracted values (reduced over the shards).
-    std::fill(whole.begin(), whole.end(), 0);
+    // extracted values (reduced over the shards). Cluster j's whole bins lie strictly between the
+    // bins of midpoints j - 1 and j (mid_bins is ascending: the bin map is monotone).
     std::fill(part.begin(), part.end(), 0);
-    std::size_t j = 0;  // midpoints in bins before b
-    for (std::size_t b = 0; b < B; ++b) {
-      while (j < mid_bins.size() && mid_bins[j] < b) ++j;
-      if (h.counts[b] == 0) continue;
-      if (j < mid_bins.size() && mid_bins[j] == b) {
-        for (std::uint32_t t = ext.begin[b]; t < ext.begin[b + 1]; ++t) {
-          const double x = ext.values[t];
-          std::size_t c = j;
-          while (c < mids.size() && mids[c] < x) ++c;  // nearest_index: x on a midpoint goes down
-          part[2 * c] += 1;
-          part[2 * c + 1] += scale.quantize(x);
-        }
-      } else {
-        whole[2 * j] += static_cast<std::int64_t>(h.counts[b]);
-        whole[2 * j + 1] += h.sums_q[b];
+    for (std::size_t j = 0; j < K; ++j) {
+      const std::size_t first = j == 0 ? 0 : mid_bins[j - 1] + 1;
+      const std::size_t end = j + 1 == K ? B : mid_bins[j];
+      const bool any = end > first;
+      whole[2 * j] = any ? count_before[end] - count_before[first] : 0;
+      whole[2 * j + 1] = any ? sum_before[end] - sum_before[first] : 0;
+    }
+    for (std::size_t j = 0; j < mid_bins.size(); ++j) {
+      const std::size_t b = mid_bins[j];
+      if (j > 0 && mid_bins[j - 1] == b) continue;  // this bin's values are assigned already
+      for (std::uint32_t t = ext.begin[b]; t < ext.begin[b + 1]; ++t) {
+        const double x = ext.values[t];
+        std::size_t c = j;  // midpoints before j are in lower bins, so below x
+        while (c < mids.size() && mids[c] < x) ++c;  // nearest_index: x on a midpoint goes down
+        part[2 * c] += 1;
+        part[2 * c + 1] += ext.q[t];
       }
     }
     reduce(part);
