@@ -34,6 +34,7 @@
 #include <tbb/parallel_reduce.h>
 
 #include "accel/shape_zoo.hpp"
+#include "common/stream_sum.hpp"
 #include "cluster/certified_partition.hpp"
 #include "cluster/dp_engine.hpp"
 #include "cluster/kmeans1d_optimal.hpp"
@@ -51,24 +52,6 @@ using namespace rapidnn::distributed;
 namespace {
 
 double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-
-double stream_sum(const std::vector<float>& v) {
-  return tbb::parallel_reduce(
-      tbb::blocked_range<std::size_t>(0, v.size(), 1 << 16), 0.0,
-      [&](const auto& r, double acc) {
-        // 32 independent lanes (element-wise adds the compiler vectorises): memory-bound, not
-        // bound by the latency of a few dependent float adds.
-        constexpr std::size_t kLanes = 32;
-        float s[kLanes] = {};
-        std::size_t i = r.begin();
-        for (; i + kLanes <= r.end(); i += kLanes)
-          for (std::size_t l = 0; l < kLanes; ++l) s[l] += v[i + l];
-        for (; i < r.end(); ++i) s[0] += v[i];
-        for (std::size_t l = 0; l < kLanes; ++l) acc += s[l];
-        return acc;
-      },
-      std::plus<double>());
-}
 
 /// Mean time of one MPI_Allreduce of `words` int64 (after a warm-up).
 double allreduce_time(const par::Communicator& comm, std::size_t words) {
@@ -172,7 +155,7 @@ int main(int argc, char** argv) {
     for (int rep = 0; rep < 5; ++rep) {
       comm.barrier();
       const double t0 = now_s();
-      sink += stream_sum(shard);
+      sink += bench::stream_sum(shard);
       best = std::min(best, comm.max(now_s() - t0));
     }
     agg_bw = total_bytes / best;

@@ -23,6 +23,7 @@
 #include <tbb/info.h>
 
 #include "cluster/cluster.hpp"
+#include "common/stream_sum.hpp"
 #include "core/rng.hpp"
 
 namespace rc = rapidnn::cluster;
@@ -63,16 +64,7 @@ double stream_bandwidth(const std::vector<float>& v) {
   volatile double sink = 0;
   for (int rep = 0; rep < 5; ++rep) {
     const double t0 = now_s();
-    const double s = tbb::parallel_reduce(
-        tbb::blocked_range<std::size_t>(0, v.size(), 1 << 16), 0.0,
-        [&](const tbb::blocked_range<std::size_t>& r, double acc) {
-          float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          std::size_t i = r.begin();
-          for (; i + 4 <= r.end(); i += 4) { a0 += v[i]; a1 += v[i + 1]; a2 += v[i + 2]; a3 += v[i + 3]; }
-          for (; i < r.end(); ++i) a0 += v[i];
-          return acc + a0 + a1 + a2 + a3;
-        },
-        [](double a, double b) { return a + b; });
+    const double s = rapidnn::bench::stream_sum(v);
     best = std::min(best, now_s() - t0);
     sink = sink + s;
   }
