@@ -123,17 +123,19 @@ struct PackedLayout {
   std::uint64_t offsets(std::uint64_t word) const { return word & ((std::uint64_t{1} << shift) - 1); }
 };
 
-/// Per value: its bin and offset r (r <= u < 2^32); returns the block's sum of r^2.
+/// Adds a block's values to the packed words: per value its bin b (kept in `bin`) and offset
+/// r (r <= u < 2^32), words[b] += (1 << shift) + r; returns the block's sum of r^2.
 template <class T>
-u128 pack_block_scalar(const T* x, std::size_t n, const BinMap& map, const PackedLayout& L, std::int32_t* bin,
-                       std::uint32_t* offset) {
+u128 add_block_scalar(const T* x, std::size_t n, const BinMap& map, const PackedLayout& L, std::uint64_t* words,
+                      std::int32_t* bin) {
+  const std::uint64_t one = std::uint64_t{1} << L.shift;
   u128 r2 = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const auto u = static_cast<std::uint64_t>(map.scale.quantize(static_cast<double>(x[i])) + BinMap::kQOffset);
     const std::uint64_t b = (u * map.bins) >> 32;
     const std::uint64_t r = u - b * L.width;
     bin[i] = static_cast<std::int32_t>(b);
-    offset[i] = static_cast<std::uint32_t>(r);
+    words[b] += one + r;
     r2 += static_cast<u128>(r) * r;
   }
   return r2;
@@ -190,10 +192,14 @@ struct BinOfU {
   }
 };
 
-__attribute__((target("avx2"))) u128 pack_block_avx2(const float* x, std::size_t n, const BinMap& map,
-                                                     const PackedLayout& L, std::int32_t* bin, std::uint32_t* offset) {
+/// The same, eight values per step. The scalar adds into the words of step i - 1 are issued in
+/// step i, so that they overlap the vector work instead of following it.
+__attribute__((target("avx2"))) u128 add_block_avx2(const float* x, std::size_t n, const BinMap& map,
+                                                    const PackedLayout& L, std::uint64_t* words, std::int32_t* bin) {
   const QuantizeAvx2 quant(map.scale);
   const BinOfU bin_of(map.bins, L.width);
+  const std::uint64_t one = std::uint64_t{1} << L.shift;
+  alignas(32) std::uint32_t offset[kBlock];
   // r^2 in 64-bit lanes: at most kBlock / 8 = 64 values per lane, each below 2^58.
   __m256i r2_even = _mm256_setzero_si256(), r2_odd = _mm256_setzero_si256();
   std::size_t i = 0;
@@ -202,17 +208,21 @@ __attribute__((target("avx2"))) u128 pack_block_avx2(const float* x, std::size_t
     const __m256i b = bin_of.bin(u);
     const __m256i r = bin_of.offset(u, b);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(bin + i), b);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(offset + i), r);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(offset + i), r);
     const __m256i r_odd = _mm256_srli_epi64(r, 32);
     r2_even = _mm256_add_epi64(r2_even, _mm256_mul_epu32(r, r));
     r2_odd = _mm256_add_epi64(r2_odd, _mm256_mul_epu32(r_odd, r_odd));
+    if (i >= 8)
+      for (std::size_t j = i - 8; j < i; ++j) words[bin[j]] += one + offset[j];
   }
+  if (i >= 8)
+    for (std::size_t j = i - 8; j < i; ++j) words[bin[j]] += one + offset[j];
   alignas(32) std::uint64_t e[4], o[4];
   _mm256_store_si256(reinterpret_cast<__m256i*>(e), r2_even);
   _mm256_store_si256(reinterpret_cast<__m256i*>(o), r2_odd);
   u128 r2 = 0;
   for (int j = 0; j < 4; ++j) r2 += static_cast<u128>(e[j]) + o[j];
-  return r2 + pack_block_scalar(x + i, n - i, map, L, bin + i, offset + i);
+  return r2 + add_block_scalar(x + i, n - i, map, L, words, bin + i);
 }
 
 __attribute__((target("avx2"))) void bins_avx2(const float* x, std::size_t n, const BinMap& map, std::int32_t* bin) {
@@ -268,14 +278,14 @@ const bool kHasAvx2 = __builtin_cpu_supports("avx2");
 #endif
 
 template <class T>
-u128 pack_block(const T* x, std::size_t n, const BinMap& map, const PackedLayout& L, std::int32_t* bin,
-                std::uint32_t* offset) {
+u128 add_block(const T* x, std::size_t n, const BinMap& map, const PackedLayout& L, std::uint64_t* words,
+               std::int32_t* bin) {
 #if defined(__x86_64__) && defined(__GNUC__)
   if constexpr (std::is_same_v<T, float>) {
-    if (kHasAvx2 && L.r_bits <= 29) return pack_block_avx2(x, n, map, L, bin, offset);
+    if (kHasAvx2 && L.r_bits <= 29) return add_block_avx2(x, n, map, L, words, bin);
   }
 #endif
-  return pack_block_scalar(x, n, map, L, bin, offset);
+  return add_block_scalar(x, n, map, L, words, bin);
 }
 
 void bins_block(const float* x, std::size_t n, const BinMap& map, std::int32_t* bin) {
@@ -334,14 +344,11 @@ void accumulate_impl(std::span<const T> values, Histogram1D& h) {
                       std::uint64_t* words = l.words.data();
                       MinMax* ext = l.extrema.data();
                       std::int32_t bin[kBlock];
-                      std::uint32_t offset[kBlock];
-                      const std::uint64_t one = std::uint64_t{1} << layout.shift;
                       for (std::size_t b0 = r.begin(); b0 < r.end(); b0 += kBlock) {
                         const std::size_t n = std::min(kBlock, r.end() - b0);
                         if (l.pending + n > layout.max_values) flush_local(l);
                         l.pending += n;
-                        l.r2 += pack_block(values.data() + b0, n, map, layout, bin, offset);
-                        for (std::size_t i = 0; i < n; ++i) words[bin[i]] += one + offset[i];
+                        l.r2 += add_block(values.data() + b0, n, map, layout, words, bin);
                         if (keep_extrema) {
                           for (std::size_t i = 0; i < n; ++i) {
                             const auto xf = static_cast<float>(values[b0 + i]);
