@@ -12,19 +12,14 @@
 #include "cluster/fixed_point_stats.hpp"
 #include "cluster/histogram.hpp"
 #include "cluster/tree_codebook.hpp"
-#include "core/rng.hpp"
+#include "laplace_values.hpp"
 
 namespace rc = rapidnn::cluster;
-using rapidnn::CounterRng;
-using rapidnn::RngDomain;
 
 namespace {
 
 std::vector<float> laplace_values(std::size_t n, std::uint64_t item) {
-  CounterRng rng(23, RngDomain::kUser, item);
-  std::vector<float> v(n);
-  for (auto& x : v) x = static_cast<float>(rng.laplace(1.0));
-  return v;
+  return rapidnn::testing::laplace_values(n, 23, item);
 }
 
 rc::Histogram1D histogram_of(std::span<const float> v, int bins) {

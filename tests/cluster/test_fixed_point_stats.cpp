@@ -11,6 +11,7 @@
 #include "cluster/nearest_lookup.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "laplace_values.hpp"
 
 namespace rc = rapidnn::cluster;
 using rapidnn::CounterRng;
@@ -18,10 +19,7 @@ using rapidnn::RngDomain;
 
 namespace {
 std::vector<float> laplace_values(std::size_t n, std::uint64_t item) {
-  CounterRng rng(77, RngDomain::kUser, item);
-  std::vector<float> v(n);
-  for (auto& x : v) x = static_cast<float>(rng.laplace(1.0));
-  return v;
+  return rapidnn::testing::laplace_values(n, 77, item);
 }
 }  // namespace
 

@@ -10,19 +10,15 @@
 #include "cluster/binned_tree.hpp"
 #include "cluster/fixed_point_stats.hpp"
 #include "cluster/histogram.hpp"
-#include "core/error.hpp"
-#include "core/rng.hpp"
+#include "error_message.hpp"
+#include "laplace_values.hpp"
 
 namespace rc = rapidnn::cluster;
-using rapidnn::CounterRng;
-using rapidnn::RngDomain;
+using rapidnn::testing::error_message;
 
 namespace {
 std::vector<float> laplace_values(std::size_t n, std::uint64_t item) {
-  CounterRng rng(77, RngDomain::kUser, item);
-  std::vector<float> v(n);
-  for (auto& x : v) x = static_cast<float>(rng.laplace(1.0));
-  return v;
+  return rapidnn::testing::laplace_values(n, 77, item);
 }
 
 __extension__ using u128 = unsigned __int128;
@@ -214,23 +210,15 @@ TEST(Histogram, PackedWordsStayExactAcrossFlushes) {
 }
 
 TEST(Histogram, BadInput) {
-  auto msg = [](auto&& f) {
-    try {
-      f();
-    } catch (const rapidnn::InvalidArgument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
-  EXPECT_EQ(msg([] { rc::make_histogram(0, 1, 0, rc::BinExtrema::kSkip); }),
+  EXPECT_EQ(error_message([] { rc::make_histogram(0, 1, 0, rc::BinExtrema::kSkip); }),
             "make_histogram: bins must be in [1, 16777216], got 0");
-  EXPECT_EQ(msg([] { rc::make_histogram(0, 1, rc::kMaxHistogramBins + 1, rc::BinExtrema::kSkip); }),
+  EXPECT_EQ(error_message([] { rc::make_histogram(0, 1, rc::kMaxHistogramBins + 1, rc::BinExtrema::kSkip); }),
             "make_histogram: bins must be in [1, 16777216], got 16777217");
   // A tree needs the per-bin extrema.
   const auto v = laplace_values(1000, 9);
   const auto r = rc::value_range(std::span<const float>(v));
   auto h = rc::make_histogram(r.min, r.max, 64, rc::BinExtrema::kSkip);
   rc::accumulate_histogram(std::span<const float>(v), h);
-  EXPECT_EQ(msg([&] { rc::binned_tree(v, h, 2, rc::ShardReductions::identity()); }),
+  EXPECT_EQ(error_message([&] { rc::binned_tree(v, h, 2, rc::ShardReductions::identity()); }),
             "binned_tree: the histogram has no per-bin min/max; build it with BinExtrema::kKeep");
 }

@@ -11,7 +11,9 @@
 #include "cluster/kmeans1d_optimal.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "error_message.hpp"
 
+using rapidnn::testing::error_message;
 namespace rc = rapidnn::cluster;
 using rapidnn::CounterRng;
 using rapidnn::RngDomain;
@@ -103,19 +105,13 @@ TEST(Kmeans1dFast, FewDistinctValuesAndBadInput) {
   const auto cb = rc::kmeans1d_fast(std::span<const float>(v), 3);
   EXPECT_EQ(cb.centroids, (std::vector<double>{0, 2, 4}));
   EXPECT_EQ(cb.wcss, 0.0);
-  auto msg = [](auto&& f) {
-    try {
-      f();
-    } catch (const rapidnn::InvalidArgument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
-  };
-  EXPECT_EQ(msg([&] { rc::kmeans1d_fast(std::span<const float>(v), 4); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_fast(std::span<const float>(v), 4); }),
             "kmeans1d_fast: k = 4 exceeds the number of distinct values (3)");
   v[123] = NAN;
-  EXPECT_EQ(msg([&] { rc::kmeans1d_fast(std::span<const float>(v), 2); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_fast(std::span<const float>(v), 2); }),
             "kmeans1d_fast: value at index 123 is not finite (nan)");
-  EXPECT_EQ(msg([&] { rc::kmeans1d_fast(std::span<const float>(), 2); }), "kmeans1d_fast: empty input (0 values)");
-  EXPECT_EQ(msg([&] { rc::kmeans1d_fast(std::span<const float>(v), 0); }), "kmeans1d_fast: k must be >= 1, got k = 0");
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_fast(std::span<const float>(), 2); }),
+            "kmeans1d_fast: empty input (0 values)");
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_fast(std::span<const float>(v), 0); }),
+            "kmeans1d_fast: k must be >= 1, got k = 0");
 }

@@ -13,7 +13,9 @@
 #include "cluster/segment_cost.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "error_message.hpp"
 
+using rapidnn::testing::error_message;
 namespace rc = rapidnn::cluster;
 using rapidnn::CounterRng;
 using rapidnn::RngDomain;
@@ -209,43 +211,35 @@ TEST(Kmeans1dOptimal, BatchEqualsOneByOne) {
 
 TEST(Kmeans1dOptimal, BadInputMessages) {
   using rapidnn::InvalidArgument;
-  auto msg = [](auto&& f) {
-    try {
-      f();
-    } catch (const InvalidArgument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
-  };
   const std::vector<double> empty;
   const std::vector<double> three{1, 1, 2, 5};
   const std::vector<float> with_nan{1.0f, std::numeric_limits<float>::quiet_NaN(), 2.0f};
   const std::vector<double> with_inf{1.0, 2.0, -std::numeric_limits<double>::infinity()};
-  EXPECT_EQ(msg([&] { rc::kmeans1d_optimal(std::span<const double>(empty), 2); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_optimal(std::span<const double>(empty), 2); }),
             "kmeans1d_optimal: empty input (0 values)");
-  EXPECT_EQ(msg([&] { rc::kmeans1d_optimal(std::span<const double>(three), 4); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_optimal(std::span<const double>(three), 4); }),
             "kmeans1d_optimal: k = 4 exceeds the number of distinct values (3)");
-  EXPECT_EQ(msg([&] { rc::kmeans1d_optimal(std::span<const double>(three), 0); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_optimal(std::span<const double>(three), 0); }),
             "kmeans1d_optimal: k must be >= 1, got k = 0");
-  EXPECT_EQ(msg([&] { rc::kmeans1d_optimal(std::span<const float>(with_nan), 1); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_optimal(std::span<const float>(with_nan), 1); }),
             "kmeans1d_optimal: value at index 1 is not finite (nan)");
-  EXPECT_EQ(msg([&] { rc::kmeans1d_optimal(std::span<const double>(with_inf), 1); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_optimal(std::span<const double>(with_inf), 1); }),
             "kmeans1d_optimal: value at index 2 is not finite (-inf)");
   const std::vector<double> pts{0, 1, 1}, w{1, 2, 3}, w2{1, 0, 3};
   const std::vector<double> asc{0, 1, 2};
-  EXPECT_EQ(msg([&] { rc::kmeans1d_weighted_optimal(pts, w, 2); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_weighted_optimal(pts, w, 2); }),
             "kmeans1d_weighted_optimal: points must be strictly ascending, but point 1 = 1 >= point 2 = 1");
-  EXPECT_EQ(msg([&] { rc::kmeans1d_weighted_optimal(asc, w2, 2); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_weighted_optimal(asc, w2, 2); }),
             "kmeans1d_weighted_optimal: weight at index 1 must be finite and > 0, got 0");
-  EXPECT_EQ(msg([&] { rc::kmeans1d_weighted_optimal(asc, std::vector<double>{1, 2}, 2); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_weighted_optimal(asc, std::vector<double>{1, 2}, 2); }),
             "kmeans1d_weighted_optimal: 3 points but 2 weights");
-  EXPECT_EQ(msg([&] { rc::kmeans1d_weighted_optimal(asc, w, 4); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_weighted_optimal(asc, w, 4); }),
             "kmeans1d_weighted_optimal: k = 4 exceeds the number of distinct values (3)");
   const std::vector<double> huge{1.0, -3e200};
-  EXPECT_EQ(msg([&] { rc::kmeans1d_optimal(std::span<const double>(huge), 1); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_optimal(std::span<const double>(huge), 1); }),
             "kmeans1d_optimal: values up to 3e+200 in magnitude are too large (limit 1e150); rescale them");
   std::vector<std::vector<float>> probs{{1, 2, 3}, {1, 1}, {4, 5}, {}};
   std::vector<std::span<const float>> spans(probs.begin(), probs.end());
-  EXPECT_EQ(msg([&] { rc::kmeans1d_optimal_batch(spans, 2); }),
+  EXPECT_EQ(error_message([&] { rc::kmeans1d_optimal_batch(spans, 2); }),
             "problem 1: kmeans1d_optimal: k = 2 exceeds the number of distinct values (1)");
 }

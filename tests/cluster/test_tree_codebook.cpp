@@ -11,7 +11,9 @@
 #include "cluster/tree_codebook.hpp"
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "error_message.hpp"
 
+using rapidnn::testing::error_message;
 namespace rc = rapidnn::cluster;
 using rapidnn::CounterRng;
 using rapidnn::RngDomain;
@@ -170,26 +172,19 @@ TEST(TreeCodebook, BatchEqualsOneByOne) {
 }
 
 TEST(TreeCodebook, BadInputMessages) {
-  auto msg = [](auto&& f) {
-    try {
-      f();
-    } catch (const rapidnn::InvalidArgument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
-  };
   const std::vector<float> ok{1, 2, 3};
   const std::vector<float> inf{1, INFINITY};
-  EXPECT_EQ(msg([&] { rc::build_tree_codebook(std::span<const float>(), 2); }),
+  EXPECT_EQ(error_message([&] { rc::build_tree_codebook(std::span<const float>(), 2); }),
             "build_tree_codebook: empty input (0 values)");
-  EXPECT_EQ(msg([&] { rc::build_tree_codebook(std::span<const float>(ok), 0); }),
+  EXPECT_EQ(error_message([&] { rc::build_tree_codebook(std::span<const float>(ok), 0); }),
             "build_tree_codebook: levels must be in 1..24, got 0");
-  EXPECT_EQ(msg([&] { rc::build_tree_codebook(std::span<const float>(inf), 2); }),
+  EXPECT_EQ(error_message([&] { rc::build_tree_codebook(std::span<const float>(inf), 2); }),
             "build_tree_codebook: value at index 1 is not finite (inf)");
   const auto t = rc::build_tree_codebook(std::span<const float>(ok), 2);
-  EXPECT_EQ(msg([&] { t.level(3); }), "TreeCodebook: level 3 out of range 1..2");
-  EXPECT_EQ(msg([&] { t.encode(1.0, 0); }), "TreeCodebook: level 0 out of range 1..2");
+  EXPECT_EQ(error_message([&] { t.level(3); }), "TreeCodebook: level 3 out of range 1..2");
+  EXPECT_EQ(error_message([&] { t.encode(1.0, 0); }), "TreeCodebook: level 0 out of range 1..2");
   std::vector<std::vector<float>> probs{{1, 2}, {}, {3}};
   std::vector<std::span<const float>> spans(probs.begin(), probs.end());
-  EXPECT_EQ(msg([&] { rc::build_tree_codebook_batch(spans, 2); }), "problem 1: build_tree_codebook: empty input (0 values)");
+  EXPECT_EQ(error_message([&] { rc::build_tree_codebook_batch(spans, 2); }),
+            "problem 1: build_tree_codebook: empty input (0 values)");
 }
