@@ -2,10 +2,12 @@
 //   mpirun -n 1 build/bench/codebooks/bench_codebooks    mpirun -n 2 build/bench/codebooks/bench_codebooks
 // One oneTBB thread per rank (RAPIDNN_THREADS overrides), so that "ranks" means cores and the
 // 1 -> 2 rank speedup is a strong-scaling figure. Prints, all measured in this run:
-//  1. streaming read bandwidth of every rank's fc6 shard (all ranks at once; best of 5);
-//  2. fc6 (25088 x 4096 = 102.8M weights, sharded), k = 64: time vs the floor of three streaming
-//     passes at that bandwidth; bytes communicated per pass; peak RSS vs the shard's bytes;
-//     the tree to 64 leaves (exact splits) on the same shard;
+//  1. streaming read bandwidth of every rank's fc6 shard (all ranks at once, barrier to barrier;
+//     best of 5);
+//  2. fc6 (25088 x 4096 = 102.8M weights, sharded), k = 64: time (best of 5 runs, all printed
+//     and checked identical) vs the floor of three streaming passes at that bandwidth; bytes
+//     communicated per pass; peak RSS vs the shard's bytes; the tree to 64 leaves (exact splits)
+//     on the same shard;
 //  3. every VGG-16 weight codebook (13 conv layers x channels + fc6..fc8; flat k = 64 and tree to
 //     64 leaves) on all ranks, and (rank 0 alone, single-rank communicator) the same job for the
 //     strong-scaling ratio;
