@@ -1,8 +1,6 @@
 // Keras HDF5 weight reader (keras.applications layout) and its matching to a topology.
 #include <gtest/gtest.h>
 
-#include <functional>
-
 #include "core/error.hpp"
 #include "distributed/weight_source.hpp"
 #include "io/keras_weights.hpp"
@@ -11,10 +9,12 @@
 #include "nn/zoo.hpp"
 #include "keras_fixture.hpp"
 #include "temp_dir.hpp"
+#include "error_message.hpp"
 
 using namespace rapidnn;
 using rapidnn::testing::KerasLayerFixture;
 using rapidnn::testing::ramp;
+using rapidnn::testing::error_message;
 
 namespace {
 
@@ -28,14 +28,6 @@ std::vector<distributed::LayerSpec> small_topology() {
   return {{"conv1", true, 18, 4}, {"fc6", false, 8, 5}};
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no exception";
-}
 
 }  // namespace
 
@@ -81,13 +73,13 @@ TEST(KerasWeights, ShapeMismatchNamesLayerAndBothShapes) {
   auto net = small_net();
   net[2] = {"fc1", {8, 6}, ramp(48)};  // 6 outputs where the topology has 5
   rapidnn::testing::write_keras_file(path, net);
-  EXPECT_EQ(message_of([&] { distributed::KerasWeights(path, small_topology()); }),
+  EXPECT_EQ(error_message<Error>([&] { distributed::KerasWeights(path, small_topology()); }),
             path.string() + ": layer 'fc1' (topology layer 'fc6'): kernel shape (8, 6) does not match the "
                             "topology's (8, 5)");
   net = small_net();
   net[0] = {"block1_conv1", {3, 3, 3, 4}, ramp(108)};  // 3 input channels: fan_in 27, not 18
   rapidnn::testing::write_keras_file(path, net);
-  EXPECT_EQ(message_of([&] { distributed::KerasWeights(path, small_topology()); }),
+  EXPECT_EQ(error_message<Error>([&] { distributed::KerasWeights(path, small_topology()); }),
             path.string() + ": layer 'block1_conv1' (topology layer 'conv1'): kernel shape (3, 3, 3, 4) does not "
                             "match the topology's (kh, kw, in, 4) with kh*kw*in = 18");
 }
@@ -96,14 +88,14 @@ TEST(KerasWeights, LayerCountMismatchAndBadFiles) {
   rapidnn::testing::TempDir dir("keras");
   const auto path = dir / "w.h5";
   rapidnn::testing::write_keras_file(path, {{"fc1", {8, 5}, ramp(40)}});
-  EXPECT_EQ(message_of([&] { distributed::KerasWeights(path, small_topology()); }),
+  EXPECT_EQ(error_message<Error>([&] { distributed::KerasWeights(path, small_topology()); }),
             path.string() + ": 1 layers with a kernel (fc1) but the topology has 2 weight layers (conv1, fc6)");
-  EXPECT_EQ(message_of([&] { io::KerasWeightFile(dir / "missing.h5"); }),
+  EXPECT_EQ(error_message<Error>([&] { io::KerasWeightFile(dir / "missing.h5"); }),
             (dir / "missing.h5").string() + ": cannot open Keras weights: no such file");
   // An HDF5 file without layer_names is not a Keras weight file.
   const hid_t f = H5Fcreate((dir / "plain.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   H5Fclose(f);
-  EXPECT_EQ(message_of([&] { io::KerasWeightFile(dir / "plain.h5"); }),
+  EXPECT_EQ(error_message<Error>([&] { io::KerasWeightFile(dir / "plain.h5"); }),
             (dir / "plain.h5").string() + ": not a Keras weight file: the root has no 'layer_names' attribute");
 }
 
@@ -125,7 +117,7 @@ TEST(ModelFileWeights, ServesTransposedRowsAndChecksShapes) {
   for (int r = 0; r < 4; ++r)
     for (int o = 0; o < 512; o += 51) EXPECT_EQ(rows[static_cast<std::size_t>(r * 512 + o)], fc1(o, 5 + r));
   const auto har = distributed::topology_layers("har_mlp");  // fc1 561x512: does not match
-  EXPECT_EQ(message_of([&] { distributed::ModelFileWeights(path, "/model", har); }),
+  EXPECT_EQ(error_message<Error>([&] { distributed::ModelFileWeights(path, "/model", har); }),
             path.string() + ": tensor 'fc1/weights' (topology layer 'fc1'): shape (512, 784) does not match the "
                             "topology's (512, 561)");
 }

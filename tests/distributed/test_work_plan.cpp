@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <functional>
 
 #include "cluster/kmeans1d_fast.hpp"
 #include "cluster/tree_codebook.hpp"
@@ -13,9 +12,11 @@
 #include "distributed/sharded_tree.hpp"
 #include "distributed/weight_source.hpp"
 #include "distributed/work_plan.hpp"
+#include "error_message.hpp"
 
 using namespace rapidnn;
 using namespace rapidnn::distributed;
+using rapidnn::testing::error_message;
 
 TEST(WorkPlan, ConvChannelsAndShardedLayers) {
   const std::vector<LayerSpec> layers = {{"c", true, 27, 3}, {"d", false, 100, 50}, {"e", false, 10, 10}};
@@ -74,14 +75,6 @@ TEST(SyntheticWeights, RowBlocksAreSlicesOfTheLayer) {
 }
 
 namespace {
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no exception";
-}
 
 std::vector<float> laplace_values(std::size_t n, std::uint64_t seed) {
   std::vector<float> v(n);
@@ -136,12 +129,12 @@ TEST(ShardedTree, UnsplittableNodesAndBadInput) {
   EXPECT_EQ(t.level_counts[1], (std::vector<std::uint64_t>{3, 0, 2, 0}));
   EXPECT_EQ(t.level_wcss[0], 0.0);
   v.push_back(std::nanf(""));
-  EXPECT_EQ(message_of([&] { sharded_tree(par::Communicator(), v, 2); }),
+  EXPECT_EQ(error_message<Error>([&] { sharded_tree(par::Communicator(), v, 2); }),
             "sharded_tree (rank 0's shard): value at index 5 is not finite (nan)");
   // Two values fill 2 histogram bins: k = 3 cannot be met.
-  EXPECT_EQ(message_of([&] { sharded_kmeans(par::Communicator(), std::vector<float>{1, 2}, 3); }),
+  EXPECT_EQ(error_message<Error>([&] { sharded_kmeans(par::Communicator(), std::vector<float>{1, 2}, 3); }),
             "sharded_kmeans: only 2 occupied histogram bins (2 values in [1, 2]) for k = 3; raise histogram_bins or "
             "lower k");
-  EXPECT_EQ(message_of([&] { sharded_tree(par::Communicator(), std::vector<float>{}, 2); }),
+  EXPECT_EQ(error_message<Error>([&] { sharded_tree(par::Communicator(), std::vector<float>{}, 2); }),
             "sharded_tree: the problem has no values on any rank");
 }

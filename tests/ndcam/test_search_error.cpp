@@ -9,9 +9,11 @@
 #include "core/error.hpp"
 #include "ndcam/search_error.hpp"
 #include "ndcam/workload.hpp"
+#include "error_message.hpp"
 
 using namespace rapidnn;
 using namespace rapidnn::ndcam;
+using rapidnn::testing::error_message;
 
 namespace {
 std::vector<std::uint64_t> hist_of(std::initializer_list<std::pair<std::int64_t, std::uint64_t>> counts) {
@@ -20,15 +22,6 @@ std::vector<std::uint64_t> hist_of(std::initializer_list<std::pair<std::int64_t,
   return h;
 }
 
-template <class F>
-std::string message_of(F f) {
-  try {
-    f();
-  } catch (const InvalidArgument& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 }  // namespace
 
 TEST(SearchError, BinOffsetsInvertTheHistogramBinning) {
@@ -48,7 +41,7 @@ TEST(SearchError, InverseCdfOnHandMadeCounts) {
   EXPECT_EQ(m.offset_for(0), -2);
   for (std::uint64_t r = 1; r <= 6; ++r) EXPECT_EQ(m.offset_for(r), 0) << r;
   for (std::uint64_t r = 7; r <= 9; ++r) EXPECT_EQ(m.offset_for(r), 1) << r;
-  EXPECT_NE(message_of([&] { m.offset_for(10); }).find("draw 10 outside [0, 10)"), std::string::npos);
+  EXPECT_NE(error_message([&] { m.offset_for(10); }).find("draw 10 outside [0, 10)"), std::string::npos);
 }
 
 TEST(SearchError, ReturnedRowIsClampedToTheTable) {
@@ -80,9 +73,9 @@ TEST(SearchError, DrawFrequenciesFollowTheCounts) {
 }
 
 TEST(SearchError, BadHistogramsAreRejected) {
-  EXPECT_NE(message_of([] { SearchErrorModel(std::vector<std::uint64_t>(5, 1)); }).find("has 67 bins, got 5"),
+  EXPECT_NE(error_message([] { SearchErrorModel(std::vector<std::uint64_t>(5, 1)); }).find("has 67 bins, got 5"),
             std::string::npos);
-  EXPECT_NE(message_of([] { SearchErrorModel(std::vector<std::uint64_t>(67, 0)); }).find("without any search"),
+  EXPECT_NE(error_message([] { SearchErrorModel(std::vector<std::uint64_t>(67, 0)); }).find("without any search"),
             std::string::npos);
 }
 
@@ -93,10 +86,10 @@ TEST(SearchError, FixedPointKeepsOrderAndEnds) {
   const std::vector<float> w{0.0f, 0.25f, 1.0f};
   EXPECT_EQ(to_fixed_point(w, 32), (std::vector<std::uint32_t>{0, 1073741824u, 4294967295u}));
   const std::vector<float> bad{0.0f, 2.0f, 1.0f};
-  EXPECT_NE(message_of([&] { to_fixed_point(bad, 8); }).find("ascending, value 2 (1) < value 1 (2)"),
+  EXPECT_NE(error_message([&] { to_fixed_point(bad, 8); }).find("ascending, value 2 (1) < value 1 (2)"),
             std::string::npos);
   const std::vector<float> one{1.0f};
-  EXPECT_NE(message_of([&] { to_fixed_point(one, 8); }).find("at least 2 values, got 1"), std::string::npos);
+  EXPECT_NE(error_message([&] { to_fixed_point(one, 8); }).find("at least 2 values, got 1"), std::string::npos);
 }
 
 TEST(SearchError, TableMeasurementMergesOverTrialRanges) {
@@ -156,7 +149,7 @@ TEST(SearchError, QueriesComeFromTheGivenList) {
   // A query list without a codebook workload is rejected.
   WorkloadSpec w;
   w.queries = {1u};
-  EXPECT_NE(message_of([&] { w.validate(); }).find("a query list needs a codebook workload, got uniform"),
+  EXPECT_NE(error_message([&] { w.validate(); }).find("a query list needs a codebook workload, got uniform"),
             std::string::npos);
 }
 
@@ -196,7 +189,7 @@ TEST(SearchError, TableErrorsUseTheRowModelOrThePooledOne) {
   CounterRng rng(3, RngDomain::kSearchError, 1);
   EXPECT_EQ(t.returned_row(0, 3, rng), 1);
   EXPECT_EQ(t.returned_row(2, 3, rng), 1);
-  EXPECT_NE(message_of([&] { TableSearchErrors(std::span<const std::uint64_t>(h.data(), 10), 3); })
+  EXPECT_NE(error_message([&] { TableSearchErrors(std::span<const std::uint64_t>(h.data(), 10), 3); })
                 .find("row histograms of 3 rows need 201 counts, got 10"),
             std::string::npos);
 }
