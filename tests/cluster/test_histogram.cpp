@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <vector>
+
+#include <tbb/global_control.h>
 
 #include "cluster/binned_tree.hpp"
 #include "cluster/fixed_point_stats.hpp"
@@ -185,19 +188,27 @@ TEST(Histogram, ValuesInBinsMatchesTheExactBinsWithSparseFlags) {
 
 TEST(Histogram, PackedWordsStayExactAcrossFlushes) {
   // Bin counts whose words flush often: 1 bin (offsets up to 2^32: a word holds 32,767 values)
-  // and 3 bins (width 1,431,655,765, remainder 1); half of the 300,000 values sit at the range
-  // ends, where the offsets are largest (u = 2^32 - 2 in the top bin). Also 2^20 bins (offsets below
-  // 2^12, a word holds 2^25 - 1 values: no flush before the end). The reference sums q one value
-  // at a time.
-  auto v = laplace_values(300000, 5);
+  // and 3 bins (width 1,431,655,765, remainder 1), both on the scalar kernel; 16 bins (29-bit
+  // offsets, the widest the vector kernel takes: a word holds 131,071 values) and 17 bins (not a
+  // power of two: the vector kernel's multiply path; 262,143 values a word), so the vector kernel's
+  // words are flushed too. 280,000 of the 400,000 values sit at the range's top, where the
+  // offsets are largest (u = 2^32 - 2): more than a word of 16 or 17 bins can count without a
+  // flush; 40,000 at its bottom. Also 2^20 bins (offsets below 2^12, a word holds 2^25 - 1
+  // values: no flush before the end). The reference sums q one value at a time.
+  // One thread, so that a single word sees all of them (each thread keeps its own words).
+  const tbb::global_control one_thread(tbb::global_control::max_allowed_parallelism, 1);
+  auto v = laplace_values(400000, 5);
   const auto r = rc::value_range(std::span<const float>(v));
-  for (std::size_t i = 0; i < v.size(); i += 2)
-    v[i] = (i / 2) % 2 == 0 ? static_cast<float>(r.max) : static_cast<float>(r.min);
-  for (const int bins : {1, 3, 1 << 20}) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i % 10 < 7) v[i] = static_cast<float>(r.max);
+    if (i % 10 == 7) v[i] = static_cast<float>(r.min);
+  }
+  for (const int bins : {1, 3, 16, 17, 1 << 20}) {
+    SCOPED_TRACE("bins " + std::to_string(bins));
     auto h = rc::make_histogram(r.min, r.max, bins, rc::BinExtrema::kSkip);
     rc::accumulate_histogram(std::span<const float>(v), h);
     expect_equal(h, reference(v, h));
-    EXPECT_EQ(h.total_count(), v.size()) << "bins " << bins;
+    EXPECT_EQ(h.total_count(), v.size());
   }
   // Double input takes the scalar kernel: the same integers as the float input.
   const std::vector<double> d(v.begin(), v.end());
