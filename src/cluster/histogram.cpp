@@ -8,7 +8,13 @@
 #include <type_traits>
 
 #if defined(__x86_64__) && defined(__GNUC__)
+// GCC 12's AVX-512 intrinsics pass _mm512_undefined_*() as the unused merge source and then warn
+// about it where they are inlined (GCC bug 105593, fixed in GCC 13); the warning state at the
+// header's own lines is what counts.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 #endif
 
 #include <tbb/blocked_range.h>
@@ -274,7 +280,65 @@ __attribute__((target("avx2"))) std::size_t flagged_cells_avx2(const float* x, s
   return k;
 }
 
+/// The first screen of two_level_cells_avx512: coarse cell = fine cell >> shift (at most 2048
+/// coarse cells), flagged when any of its fine cells is.
+struct CoarseCells {
+  alignas(64) std::uint32_t words[64] = {};
+  int shift = 0;
+};
+
+/// The values of a block whose fine cell is flagged in `cells`, as flagged_cells_avx2 returns them
+/// (in order), through two screens. Sixteen values per step: the fine cell c (the same float
+/// operations), then the bit of c's coarse cell from a 64-word bitmap held in four registers (two
+/// vpermt2d and a blend) -- no memory gather, which on its own costs about as much as the rest of
+/// the pass; the lanes that pass (a few percent of the values for sparse flags) go to `scratch`,
+/// and a second loop tests those against the fine bitmap with a gather. Both buffers have room
+/// for n + 16 (each step stores a whole vector).
+__attribute__((target("avx512f"))) std::size_t two_level_cells_avx512(const float* x, std::size_t n, float lo,
+                                                                      float inv, float top,
+                                                                      const std::uint32_t* cells,
+                                                                      const CoarseCells& coarse, float* scratch,
+                                                                      float* out) {
+  const __m512 l = _mm512_set1_ps(lo), m = _mm512_set1_ps(inv), t = _mm512_set1_ps(top), z = _mm512_setzero_ps();
+  const __m512i low_bits = _mm512_set1_epi32(31), one = _mm512_set1_epi32(1), high_half = _mm512_set1_epi32(32);
+  const __m512i w0 = _mm512_load_si512(coarse.words), w1 = _mm512_load_si512(coarse.words + 16);
+  const __m512i w2 = _mm512_load_si512(coarse.words + 32), w3 = _mm512_load_si512(coarse.words + 48);
+  const __m128i shift = _mm_cvtsi32_si128(coarse.shift);
+#define RAPIDNN_FINE_CELL(v) \
+  _mm512_cvttps_epi32(_mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(_mm512_sub_ps(v, l), m), z), t))
+  std::size_t k = 0, i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 v = _mm512_loadu_ps(x + i);
+    const __m512i q = _mm512_srl_epi32(RAPIDNN_FINE_CELL(v), shift);
+    const __m512i word = _mm512_srli_epi32(q, 5);  // 0..63: bit 5 picks the register pair
+    const __m512i w = _mm512_mask_blend_epi32(_mm512_test_epi32_mask(word, high_half),
+                                              _mm512_permutex2var_epi32(w0, word, w1),
+                                              _mm512_permutex2var_epi32(w2, word, w3));
+    const __mmask16 hit = _mm512_test_epi32_mask(_mm512_srlv_epi32(w, _mm512_and_si512(q, low_bits)), one);
+    _mm512_storeu_ps(scratch + k, _mm512_maskz_compress_ps(hit, v));
+    k += static_cast<std::size_t>(std::popcount(static_cast<unsigned>(hit)));
+  }
+  for (; i < n; ++i) scratch[k++] = x[i];  // the fine screen below tests these
+  std::size_t kept = 0, j = 0;
+  for (; j + 16 <= k; j += 16) {
+    const __m512 v = _mm512_loadu_ps(scratch + j);
+    const __m512i c = RAPIDNN_FINE_CELL(v);
+    const __m512i w = _mm512_i32gather_epi32(_mm512_srli_epi32(c, 5), cells, 4);
+    const __mmask16 hit = _mm512_test_epi32_mask(_mm512_srlv_epi32(w, _mm512_and_si512(c, low_bits)), one);
+    _mm512_storeu_ps(out + kept, _mm512_maskz_compress_ps(hit, v));
+    kept += static_cast<std::size_t>(std::popcount(static_cast<unsigned>(hit)));
+  }
+  for (; j < k; ++j) {
+    const float c = (scratch[j] - lo) * inv;
+    const auto cell = static_cast<std::size_t>(std::min(std::max(c, 0.0f), top));
+    if (((cells[cell >> 5] >> (cell & 31)) & 1U) != 0) out[kept++] = scratch[j];
+  }
+  return kept;
+#undef RAPIDNN_FINE_CELL
+}
+
 const bool kHasAvx2 = __builtin_cpu_supports("avx2");
+const bool kHasAvx512 = kHasAvx2 && __builtin_cpu_supports("avx512f");
 #endif
 
 template <class T>
@@ -396,7 +460,7 @@ namespace {
 constexpr std::int64_t kCellsPerBin = 4;                   // finer than the bins: fewer false candidates
 constexpr std::int64_t kMaxCells = std::int64_t{1} << 18;  // a 32 KiB bitmap: it stays in L1
 struct CoarseFilter {
-  float lo = 0, inv = 0, top = 0;
+  float lo = 0, inv = 0, top = 0;  // top = cells - 1
   std::vector<std::uint32_t> cells;  // bitmap
 };
 
@@ -437,29 +501,73 @@ CoarseFilter coarse_filter(const Histogram1D& h, std::span<const std::uint8_t> f
 
 }  // namespace
 
+bool bin_screen_available(BinScreen screen) {
+  switch (screen) {
+    case BinScreen::kFastest:
+    case BinScreen::kNone:
+      return true;
+#if defined(__x86_64__) && defined(__GNUC__)
+    case BinScreen::kFineCells:
+      return kHasAvx2;
+    case BinScreen::kTwoLevelCells:
+      return kHasAvx512;
+#else
+    case BinScreen::kFineCells:
+    case BinScreen::kTwoLevelCells:
+      return false;
+#endif
+  }
+  return false;
+}
+
 std::vector<float> values_in_bins(std::span<const float> values, const Histogram1D& h,
-                                  std::span<const std::uint8_t> flags) {
+                                  std::span<const std::uint8_t> flags, BinScreen screen) {
   RAPIDNN_ASSERT(flags.size() == static_cast<std::size_t>(h.bins));
   const BinMap map = h.map();
   CoarseFilter filter;
+  CoarseCells coarse;
+  bool two_level = false;
 #if defined(__x86_64__) && defined(__GNUC__)
-  if (kHasAvx2) filter = coarse_filter(h, flags);
+  if (screen == BinScreen::kFastest) screen = BinScreen::kTwoLevelCells;
+  if (screen == BinScreen::kTwoLevelCells && !kHasAvx512) screen = BinScreen::kFineCells;
+  if (screen != BinScreen::kNone && kHasAvx2) filter = coarse_filter(h, flags);
+  if (screen == BinScreen::kTwoLevelCells && !filter.cells.empty()) {
+    two_level = true;
+    const auto fine_cells = static_cast<std::uint32_t>(filter.top) + 1;
+    coarse.shift = std::max(0, static_cast<int>(std::bit_width(fine_cells - 1)) - 11);
+    RAPIDNN_ASSERT(((fine_cells - 1) >> coarse.shift) < 32 * std::size(coarse.words));
+    for (std::size_t w = 0; w < filter.cells.size(); ++w)
+      for (std::uint32_t bits = filter.cells[w]; bits != 0; bits &= bits - 1) {
+        const std::size_t q = (32 * w + static_cast<std::size_t>(std::countr_zero(bits))) >> coarse.shift;
+        coarse.words[q >> 5] |= 1U << (q & 31);
+      }
+  }
+#else
+  (void)screen;
 #endif
   tbb::combinable<std::vector<float>> local;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), std::size_t{1} << 16),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       std::vector<float>& out = local.local();
                       std::int32_t bin[kBlock];
-                      float candidate[kBlock + 8];
+                      float candidate[kBlock + 16];
+                      float scratch[kBlock + 16];
                       for (std::size_t b0 = r.begin(); b0 < r.end(); b0 += kBlock) {
                         std::size_t n = std::min(kBlock, r.end() - b0);
                         const float* x = values.data() + b0;
 #if defined(__x86_64__) && defined(__GNUC__)
-                        if (!filter.cells.empty()) {
+                        if (two_level) {
+                          n = two_level_cells_avx512(x, n, filter.lo, filter.inv, filter.top, filter.cells.data(),
+                                                     coarse, scratch, candidate);
+                          x = candidate;
+                        } else if (!filter.cells.empty()) {
                           n = flagged_cells_avx2(x, n, filter.lo, filter.inv, filter.top, filter.cells.data(),
                                                  candidate);
                           x = candidate;
                         }
+#else
+                        (void)candidate;
+                        (void)scratch;
 #endif
                         bins_block(x, n, map, bin);
                         for (std::size_t i = 0; i < n; ++i)

@@ -78,11 +78,24 @@ void accumulate_histogram(std::span<const double> values, Histogram1D& h);
 /// calling the map one value at a time).
 void bins_of(std::span<const float> values, const BinMap& map, std::int32_t* bins);
 
+/// How values_in_bins screens the values before it bins the survivors exactly. Every choice returns
+/// the same values (the screens are conservative); they differ only in speed.
+enum class BinScreen {
+  kFastest,     ///< the fastest the CPU allows (kTwoLevelCells, else kFineCells, else kNone)
+  kNone,        ///< the exact bin of every value
+  kFineCells,   ///< a bitmap of float-arithmetic cells, 4 per bin (AVX2: one gather per 8 values)
+  kTwoLevelCells,  ///< first a 2048-cell bitmap held in registers (AVX-512: no memory gather),
+                   ///< then the fine bitmap for the few values that pass
+};
+/// Whether this CPU runs `screen` (kFastest and kNone always; a screen the CPU lacks falls back to
+/// the next simpler one).
+bool bin_screen_available(BinScreen screen);
+
 /// The values whose bin is flagged (flags.size() == h.bins), in an unspecified order: one
 /// streaming pass (parallel). Used to resolve a few bins into their exact values, so it first
-/// tests each value against a conservative bitmap of float-arithmetic cells around the flagged
-/// bins (AVX2) and computes the exact bin only for those that pass.
+/// screens the values against conservative bitmaps of float-arithmetic cells around the flagged
+/// bins and computes the exact bin only for those that pass.
 std::vector<float> values_in_bins(std::span<const float> values, const Histogram1D& h,
-                                  std::span<const std::uint8_t> flags);
+                                  std::span<const std::uint8_t> flags, BinScreen screen = BinScreen::kFastest);
 
 }  // namespace rapidnn::cluster

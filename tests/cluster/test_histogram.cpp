@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ std::vector<float> laplace_values(std::size_t n, std::uint64_t item) {
 }
 
 __extension__ using u128 = unsigned __int128;
+
+/// Every screen of values_in_bins (one the CPU lacks runs its fallback, which must agree too).
+constexpr rc::BinScreen kScreens[] = {rc::BinScreen::kFastest, rc::BinScreen::kNone, rc::BinScreen::kFineCells,
+                                      rc::BinScreen::kTwoLevelCells};
 
 /// Serial scalar reference: bin by bin_of, sum by quantize, one value at a time.
 struct Reference {
@@ -175,15 +180,55 @@ TEST(Histogram, ValuesInBinsMatchesTheExactBinsWithSparseFlags) {
       flags[b] = 1;
       if (b + 1 < flags.size()) flags[b + 1] = 1;
     }
-    auto got = rc::values_in_bins(std::span<const float>(v), h, flags);
     std::vector<float> want;
     for (const float f : v)
       if (flags[static_cast<std::size_t>(h.bin_of(f))] != 0) want.push_back(f);
-    std::sort(got.begin(), got.end());
     std::sort(want.begin(), want.end());
-    EXPECT_EQ(got, want) << "range [" << c.lo << ", " << c.hi << "], " << c.bins << " bins";
     EXPECT_GT(want.size(), v.size() / 5);  // about 2 / 7 of the edges' values
+    for (const auto screen : kScreens) {
+      auto got = rc::values_in_bins(std::span<const float>(v), h, flags, screen);
+      std::sort(got.begin(), got.end());
+      EXPECT_EQ(got, want) << "range [" << c.lo << ", " << c.hi << "], " << c.bins << " bins, screen "
+                           << static_cast<int>(screen);
+    }
   }
+}
+
+TEST(Histogram, EveryBinScreenReturnsTheValuesOfTheFlaggedBins) {
+  // The screens of values_in_bins on the flags binned_refine asks for: the bin of each of 63
+  // midpoints and its neighbours, for 1M Laplace values and 65,536 bins (the fc6 case: the
+  // two-level screen's coarse cells are 128 fine cells wide) and for 5,000 bins (1,250 coarse
+  // cells: the two screens' cells coincide), plus a flagged first and last bin (the clamped
+  // cells) and block tails (a length that is not a multiple of 16).
+  const auto v = laplace_values(1'000'003, 11);
+  const auto r = rc::value_range(std::span<const float>(v));
+  for (const int bins : {65536, 5000}) {
+    auto h = rc::make_histogram(r.min, r.max, bins, rc::BinExtrema::kSkip);
+    rc::accumulate_histogram(std::span<const float>(v), h);
+    std::vector<std::uint8_t> flags(static_cast<std::size_t>(bins), 0);
+    flags.front() = flags.back() = 1;
+    for (int j = 1; j < 64; ++j) {
+      // Midpoints at the 1/64 quantiles of a Laplace(0, 1): denser near 0, like k-means boundaries.
+      const double p = j / 64.0;
+      const double x = p < 0.5 ? std::log(2 * p) : -std::log(2 * (1 - p));
+      const int b = h.bin_of(std::clamp(x, r.min, r.max));
+      for (int d = std::max(0, b - 1); d <= std::min(bins - 1, b + 1); ++d) flags[static_cast<std::size_t>(d)] = 1;
+    }
+    std::vector<float> want;
+    for (const float f : v)
+      if (flags[static_cast<std::size_t>(h.bin_of(f))] != 0) want.push_back(f);
+    std::sort(want.begin(), want.end());
+    ASSERT_GT(want.size(), 100u);
+    ASSERT_LT(want.size(), v.size() / 2);
+    for (const auto screen : kScreens) {
+      auto got = rc::values_in_bins(std::span<const float>(v), h, flags, screen);
+      std::sort(got.begin(), got.end());
+      EXPECT_EQ(got, want) << bins << " bins, screen " << static_cast<int>(screen);
+    }
+  }
+  std::printf("bin screens this CPU runs: fine cells %s, two-level cells %s\n",
+              rc::bin_screen_available(rc::BinScreen::kFineCells) ? "yes" : "no",
+              rc::bin_screen_available(rc::BinScreen::kTwoLevelCells) ? "yes" : "no");
 }
 
 TEST(Histogram, PackedWordsStayExactAcrossFlushes) {
