@@ -64,7 +64,7 @@ namespace {
 struct ExtractedBins {
   std::vector<std::uint8_t> have;  // per bin: extracted already
   std::vector<float> values;       // grouped by bin (any order inside a bin)
-  std::vector<std::int64_t> q;     // their quantised values (each Lloyd step sums them)
+  std::vector<std::int32_t> q;     // their quantised values (|q| < 2^31; each Lloyd step sums them)
   std::vector<std::uint32_t> begin;  // per bin b: values of b are [begin[b], begin[b + 1])
 };
 
@@ -97,20 +97,28 @@ Codebook1D binned_refine(std::span<const float> local, const Histogram1D& h, std
     }
     std::vector<float> got = values_in_bins(local, h, flags);
     for (std::size_t b = 0; b < B; ++b) ext.have[b] |= flags[b];
-    ext.values.insert(ext.values.end(), got.begin(), got.end());
+    if (ext.values.empty()) {
+      ext.values = std::move(got);
+    } else {
+      ext.values.insert(ext.values.end(), got.begin(), got.end());
+    }
     // Group by bin with a counting sort (O(m), not a comparison sort: ~1M values for fc6); the
     // order inside a bin does not matter, the statistics below are integer sums.
-    std::vector<std::int32_t> vb(ext.values.size());
-    bins_of(ext.values, bin_of, vb.data());
+    const std::size_t m = ext.values.size();
+    std::vector<std::int32_t> vb(m), vq(m);
+    bins_and_q_of(ext.values, bin_of, vb.data(), vq.data());
     std::fill(ext.begin.begin(), ext.begin.end(), 0);
     for (const std::int32_t b : vb) ++ext.begin[static_cast<std::size_t>(b) + 1];
     for (std::size_t b = 0; b < B; ++b) ext.begin[b + 1] += ext.begin[b];
-    std::vector<float> grouped(ext.values.size());
+    std::vector<float> grouped(m);
+    ext.q.resize(m);
     std::vector<std::uint32_t> fill(ext.begin.begin(), ext.begin.end() - 1);
-    for (std::size_t t = 0; t < vb.size(); ++t) grouped[fill[static_cast<std::size_t>(vb[t])]++] = ext.values[t];
+    for (std::size_t t = 0; t < m; ++t) {
+      const std::uint32_t to = fill[static_cast<std::size_t>(vb[t])]++;
+      grouped[to] = ext.values[t];
+      ext.q[to] = vq[t];
+    }
     ext.values.swap(grouped);
-    ext.q.resize(ext.values.size());
-    for (std::size_t t = 0; t < ext.values.size(); ++t) ext.q[t] = scale.quantize(ext.values[t]);
     ++rep.data_passes;
   };
 
@@ -149,7 +157,7 @@ Codebook1D binned_refine(std::span<const float> local, const Histogram1D& h, std
       std::size_t end = j + 1;
       while (end < mid_bins.size() && mid_bins[end] == b) ++end;
       const float* x = ext.values.data() + ext.begin[b];
-      const std::int64_t* q = ext.q.data() + ext.begin[b];
+      const std::int32_t* q = ext.q.data() + ext.begin[b];
       const std::size_t n = ext.begin[b + 1] - ext.begin[b];
       std::int64_t above_n = static_cast<std::int64_t>(n), above_s = 0;  // above midpoint j - 1: all
       for (std::size_t t = 0; t < n; ++t) above_s += q[t];

@@ -151,6 +151,14 @@ void bins_scalar(const float* x, std::size_t n, const BinMap& map, std::int32_t*
   for (std::size_t i = 0; i < n; ++i) bin[i] = map(x[i]);
 }
 
+void bins_and_q_scalar(const float* x, std::size_t n, const BinMap& map, std::int32_t* bin, std::int32_t* q) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t qi = map.scale.quantize(static_cast<double>(x[i]));
+    q[i] = static_cast<std::int32_t>(qi);
+    bin[i] = static_cast<std::int32_t>((static_cast<std::uint64_t>(qi + BinMap::kQOffset) * map.bins) >> 32);
+  }
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 /// u = q + 2^31 - 1 as eight uint32, for eight floats: the same IEEE operations as
 /// FixedPointScale::quantize (no FMA; min/max clamp the same as its compare-selects for non-NaN
@@ -237,6 +245,19 @@ __attribute__((target("avx2"))) void bins_avx2(const float* x, std::size_t n, co
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_si256(reinterpret_cast<__m256i*>(bin + i), bin_of.bin(quant.u8(x + i)));
   bins_scalar(x + i, n - i, map, bin + i);
+}
+
+__attribute__((target("avx2"))) void bins_and_q_avx2(const float* x, std::size_t n, const BinMap& map,
+                                                     std::int32_t* bin, std::int32_t* q) {
+  const QuantizeAvx2 quant(map.scale);
+  const BinOfU bin_of(map.bins, (std::uint64_t{1} << 32) / map.bins);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i u = quant.u8(x + i);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bin + i), bin_of.bin(u));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + i), _mm256_sub_epi32(u, quant.offset));  // wraps back to q
+  }
+  bins_and_q_scalar(x + i, n - i, map, bin + i, q + i);
 }
 
 /// Per 8-bit lane mask: the indices of its set lanes, in order (the AVX2 left-pack table).
@@ -450,6 +471,13 @@ void accumulate_histogram(std::span<const double> values, Histogram1D& h) { accu
 void bins_of(std::span<const float> values, const BinMap& map, std::int32_t* bins) {
   for (std::size_t b0 = 0; b0 < values.size(); b0 += kBlock)
     bins_block(values.data() + b0, std::min(kBlock, values.size() - b0), map, bins + b0);
+}
+
+void bins_and_q_of(std::span<const float> values, const BinMap& map, std::int32_t* bins, std::int32_t* q) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (kHasAvx2) return bins_and_q_avx2(values.data(), values.size(), map, bins, q);
+#endif
+  bins_and_q_scalar(values.data(), values.size(), map, bins, q);
 }
 
 namespace {

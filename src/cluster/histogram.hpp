@@ -77,6 +77,8 @@ void accumulate_histogram(std::span<const double> values, Histogram1D& h);
 /// bins[i] = map(values[i]) for a block of values (vectorised where the CPU allows; identical to
 /// calling the map one value at a time).
 void bins_of(std::span<const float> values, const BinMap& map, std::int32_t* bins);
+/// The same, and q[i] = map.scale.quantize(values[i]) (which fits an int32: |q| <= 2^31 - 1).
+void bins_and_q_of(std::span<const float> values, const BinMap& map, std::int32_t* bins, std::int32_t* q);
 
 /// How values_in_bins screens the values before it bins the survivors exactly. Every choice returns
 /// the same values (the screens are conservative); they differ only in speed.

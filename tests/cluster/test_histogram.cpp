@@ -151,9 +151,14 @@ TEST(Histogram, VectorisedBinningMatchesTheScalarMapOnBinEdges) {
   }
   rc::accumulate_histogram(std::span<const float>(v), h);
   expect_equal(h, reference(v, h));
-  std::vector<std::int32_t> got(v.size());
+  std::vector<std::int32_t> got(v.size()), got2(v.size()), q(v.size());
   rc::bins_of(std::span<const float>(v), h.map(), got.data());
-  for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(got[i], h.bin_of(v[i])) << "value " << v[i];
+  rc::bins_and_q_of(std::span<const float>(v), h.map(), got2.data(), q.data());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    ASSERT_EQ(got[i], h.bin_of(v[i])) << "value " << v[i];
+    ASSERT_EQ(got2[i], got[i]) << "value " << v[i];
+    ASSERT_EQ(q[i], h.scale.quantize(v[i])) << "value " << v[i];
+  }
 }
 
 TEST(Histogram, ValuesInBinsMatchesTheExactBinsWithSparseFlags) {
