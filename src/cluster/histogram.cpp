@@ -603,7 +603,13 @@ std::vector<float> values_in_bins(std::span<const float> values, const Histogram
                       }
                     });
   std::vector<float> all;
-  local.combine_each([&](const std::vector<float>& part) { all.insert(all.end(), part.begin(), part.end()); });
+  local.combine_each([&](std::vector<float>& part) {
+    if (all.empty()) {
+      all.swap(part);  // one thread: no copy
+    } else {
+      all.insert(all.end(), part.begin(), part.end());
+    }
+  });
   return all;
 }
 
