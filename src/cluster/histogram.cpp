@@ -155,7 +155,7 @@ void bins_and_q_scalar(const float* x, std::size_t n, const BinMap& map, std::in
   for (std::size_t i = 0; i < n; ++i) {
     const std::int64_t qi = map.scale.quantize(static_cast<double>(x[i]));
     q[i] = static_cast<std::int32_t>(qi);
-    bin[i] = static_cast<std::int32_t>((static_cast<std::uint64_t>(qi + BinMap::kQOffset) * map.bins) >> 32);
+    bin[i] = map.bin_of_q(qi);
   }
 }
 

@@ -30,10 +30,9 @@ struct BinMap {
   static constexpr std::int64_t kQOffset = 2147483647;  ///< 2^31 - 1
   FixedPointScale scale;
   std::uint64_t bins = 1;
-  int operator()(double x) const {
-    const auto u = static_cast<std::uint64_t>(scale.quantize(x) + kQOffset);
-    return static_cast<int>((u * bins) >> 32);
-  }
+  /// Bin of a quantised value q = scale.quantize(x).
+  int bin_of_q(std::int64_t q) const { return static_cast<int>((static_cast<std::uint64_t>(q + kQOffset) * bins) >> 32); }
+  int operator()(double x) const { return bin_of_q(scale.quantize(x)); }
 };
 
 /// Largest histogram: bins * (q + 2^31 - 1) must stay below 2^64, and a bin's offsets narrow
