@@ -160,14 +160,15 @@ Codebook1D binned_refine(std::span<const float> local, const Histogram1D& h, std
       const std::int32_t* q = ext.q.data() + ext.begin[b];
       const std::size_t n = ext.begin[b + 1] - ext.begin[b];
       std::int64_t above_n = static_cast<std::int64_t>(n), above_s = 0;  // above midpoint j - 1: all
-      for (std::size_t t = 0; t < n; ++t) above_s += q[t];
       for (std::size_t m = j; m < end; ++m) {
-        std::int64_t count = 0, sum = 0;
+        std::int64_t count = 0, sum = 0, all = 0;
         for (std::size_t t = 0; t < n; ++t) {
           const std::int64_t up = static_cast<double>(x[t]) > mids[m] ? 1 : 0;
           count += up;
           sum += q[t] & -up;
+          all += q[t];
         }
+        if (m == j) above_s = all;  // the bin's whole sum, from the same loop
         part[2 * m] += above_n - count;
         part[2 * m + 1] += above_s - sum;
         above_n = count;
