@@ -200,21 +200,24 @@ TEST(Histogram, ValuesInBinsMatchesTheExactBinsWithSparseFlags) {
 }
 
 TEST(Histogram, EveryBinScreenReturnsTheValuesOfTheFlaggedBins) {
-  // The screens of values_in_bins on the flags binned_refine asks for: the bin of each of 63
-  // midpoints and its neighbours, for 1M Laplace values and 65,536 bins (the fc6 case: the
-  // two-level screen's coarse cells are 128 fine cells wide) and for 5,000 bins (1,250 coarse
-  // cells: the two screens' cells coincide), plus a flagged first and last bin (the clamped
-  // cells) and block tails (a length that is not a multiple of 16).
+  // The screens of values_in_bins on the flags binned_refine asks for: the bin of each of k - 1
+  // midpoints and its neighbours, for 1M Laplace values and 65,536 bins, k = 64 (the fc6 case: the
+  // two-level screen's coarse cells are 128 fine cells wide), 5,000 bins, k = 64 (coarse cells 16
+  // fine cells wide) and 500 bins, k = 8 (2,000 fine cells: the two screens' cells coincide), plus
+  // a flagged first and last bin (the clamped cells) and block tails (a length not a multiple of 16).
   const auto v = laplace_values(1'000'003, 11);
   const auto r = rc::value_range(std::span<const float>(v));
-  for (const int bins : {65536, 5000}) {
+  struct Case {
+    int bins, k;
+  };
+  for (const auto [bins, k] : {Case{65536, 64}, Case{5000, 64}, Case{500, 8}}) {
     auto h = rc::make_histogram(r.min, r.max, bins, rc::BinExtrema::kSkip);
     rc::accumulate_histogram(std::span<const float>(v), h);
     std::vector<std::uint8_t> flags(static_cast<std::size_t>(bins), 0);
     flags.front() = flags.back() = 1;
-    for (int j = 1; j < 64; ++j) {
-      // Midpoints at the 1/64 quantiles of a Laplace(0, 1): denser near 0, like k-means boundaries.
-      const double p = j / 64.0;
+    for (int j = 1; j < k; ++j) {
+      // Midpoints at the 1/k quantiles of a Laplace(0, 1): denser near 0, like k-means boundaries.
+      const double p = static_cast<double>(j) / k;
       const double x = p < 0.5 ? std::log(2 * p) : -std::log(2 * (1 - p));
       const int b = h.bin_of(std::clamp(x, r.min, r.max));
       for (int d = std::max(0, b - 1); d <= std::min(bins - 1, b + 1); ++d) flags[static_cast<std::size_t>(d)] = 1;
